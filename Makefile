@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make run` and `make test`. Both are safe to repeat.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: install run test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var
+
+run: install var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py ensure_demo_accounts --port $(PORT)
+	@echo "Starting the web app on http://$(HOST):$(PORT)/ and the notification worker (Ctrl-C stops both)."
+	trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO \
+		--schedule=var/celerybeat-schedule & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var .pytest_cache test-output

@@ -1,0 +1,28 @@
+import pytest
+
+from tests.factories import make_partner, make_user
+
+
+@pytest.fixture
+def editor(db):
+    return make_user(username="editor1", role="Editors")
+
+
+@pytest.fixture
+def viewer_user(db):
+    return make_user(username="viewer1", role="Viewers")
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user(username="root1", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def germany(db):
+    return make_partner("DE", name_en="Germany", name_uk="Німеччина")
+
+
+@pytest.fixture
+def france(db):
+    return make_partner("FR", name_en="France", name_uk="Франція")

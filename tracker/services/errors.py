@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class TransitionNotAllowed(Exception):
+    """A status change the workflow table does not allow from the record's current status.
+
+    Raised too when the caller expected another current status: the record changed meanwhile.
+    """
+
+    def __init__(
+        self,
+        *,
+        record_type: str,
+        current_status: str,
+        to_status: str,
+        allowed: Sequence[str],
+        expected_status: str | None = None,
+    ) -> None:
+        self.record_type = record_type
+        self.current_status = current_status
+        self.to_status = to_status
+        self.allowed = list(allowed)
+        self.expected_status = expected_status
+        targets = ", ".join(self.allowed) or "none (the status is final)"
+        if expected_status is not None and expected_status != current_status:
+            message = (
+                f"The {record_type} changed meanwhile: its status is now '{current_status}', "
+                f"not '{expected_status}'. Allowed next statuses: {targets}."
+            )
+        else:
+            message = (
+                f"A {record_type} cannot move from '{current_status}' to '{to_status}'. "
+                f"Allowed next statuses: {targets}."
+            )
+        super().__init__(message)
+        self.message = message
+
+
+class PermissionDeniedError(Exception):
+    """The acting user may not perform this write."""

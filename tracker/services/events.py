@@ -1,0 +1,65 @@
+"""Writing events: the change feed, the notification outbox and the audit trail in one table."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+
+from tracker.models import Event, StatusChange, TrackedRecord
+
+logger = logging.getLogger(__name__)
+
+# Any constant works; it only has to be the same for every writer of events.
+EVENT_ORDER_LOCK = 7_311_204_117
+
+
+def _serialize_event_commits() -> None:
+    """Make events commit in id order.
+
+    Two transactions can take ids 10 and 11 and commit 11 first; a feed reader who saw 11
+    would then never see 10. Holding one transaction-scoped lock from taking an id until
+    commit makes ids commit in order. SQLite already runs one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+
+
+def emit_event(
+    *,
+    type: str,
+    record: TrackedRecord | None = None,
+    record_type: str | None = None,
+    record_id: int | None = None,
+    actor: AbstractBaseUser | None = None,
+    data: dict[str, Any] | None = None,
+    status_change: StatusChange | None = None,
+) -> Event:
+    """Append an event inside the caller's transaction; notifications start once it commits."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("emit_event must run inside the transaction that made the change")
+    _serialize_event_commits()
+    event = Event.objects.create(
+        type=type,
+        record_type=record.record_type if record is not None else (record_type or ""),
+        record_id=record.pk if record is not None else record_id,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        data=data or {},
+        status_change=status_change,
+    )
+    transaction.on_commit(lambda: _announce(event.pk))
+    return event
+
+
+def _announce(event_id: int) -> None:
+    # Imported late: notifications depend on the models, not the other way round.
+    from tracker.notifications.outbox import event_committed
+
+    try:
+        event_committed(event_id)
+    except Exception:
+        # The broker may be down; the periodic sweep finds the event in the table.
+        logger.warning("Could not queue event %s; the sweep will pick it up", event_id)

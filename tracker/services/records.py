@@ -1,0 +1,156 @@
+"""Creating, editing, archiving and deleting records; each write leaves an event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from tracker.models import TrackedRecord
+
+from .errors import PermissionDeniedError
+from .events import emit_event
+
+R = TypeVar("R", bound=TrackedRecord)
+
+# Written only by their own services.
+PROTECTED_FIELDS = frozenset({"id", "status", "created_at", "updated_at", "archived_at"})
+
+
+def _split_fields(
+    model: type[TrackedRecord], values: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Iterable[Any]]]:
+    plain: dict[str, Any] = {}
+    many: dict[str, Iterable[Any]] = {}
+    for name, value in values.items():
+        if name in PROTECTED_FIELDS:
+            message = (
+                "Status changes only through a recorded transition."
+                if name == "status"
+                else "This field is set by the system."
+            )
+            raise ValidationError({name: message})
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            raise ValidationError({name: "Unknown field."}) from None
+        if isinstance(field, models.ManyToManyField):
+            many[name] = value
+        elif field.concrete and not field.auto_created:
+            plain[name if not field.is_relation else field.name] = value
+        else:
+            raise ValidationError({name: "This field cannot be written."})
+    return plain, many
+
+
+def _set_many(record: TrackedRecord, many: Mapping[str, Iterable[Any]]) -> list[str]:
+    changed = []
+    for name, values in many.items():
+        manager = getattr(record, name)
+        new_ids = {v.pk if isinstance(v, models.Model) else int(v) for v in values}
+        old_ids = set(manager.values_list("pk", flat=True))
+        if new_ids != old_ids:
+            manager.set(new_ids)
+            changed.append(name)
+    return changed
+
+
+def record_create(
+    *, model: type[R], values: Mapping[str, Any], actor: AbstractBaseUser | None
+) -> R:
+    """Create a record of `model` in its workflow's initial status."""
+    plain, many = _split_fields(model, values)
+    with transaction.atomic():
+        record = model(**plain)
+        record.full_clean()
+        record.save()
+        _set_many(record, many)
+        emit_event(
+            type=f"{model.record_type}.created",
+            record=record,
+            actor=actor,
+            data={"status": record.status, "visibility": record.visibility},
+        )
+    return record
+
+
+def record_update(
+    *,
+    record: R,
+    values: Mapping[str, Any],
+    actor: AbstractBaseUser | None,
+    related_changed: Iterable[str] = (),
+) -> list[str]:
+    """Apply `values` to `record`; returns the names of the fields that changed.
+
+    `related_changed` names inline collections (documents, agreements...) the caller has
+    already saved in this transaction, so that the event mentions them too.
+    """
+    model = type(record)
+    plain, many = _split_fields(model, values)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=record.pk)
+        changed = [name for name, value in plain.items() if getattr(locked, name) != value]
+        for name, value in plain.items():
+            setattr(locked, name, value)
+            setattr(record, name, value)
+        locked.full_clean()
+        if changed:
+            locked.save()
+        changed += _set_many(locked, many)
+        changed += list(related_changed)
+        if changed:
+            if "updated_at" not in changed and not plain:
+                model.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+            emit_event(
+                type=f"{model.record_type}.updated",
+                record=locked,
+                actor=actor,
+                data={"changed": sorted(set(changed))},
+            )
+    return changed
+
+
+def record_archive(*, record: R, actor: AbstractBaseUser | None) -> None:
+    """Take a record out of circulation without losing it or its history."""
+    _set_archived(record=record, actor=actor, archived=True)
+
+
+def record_restore(*, record: R, actor: AbstractBaseUser | None) -> None:
+    _set_archived(record=record, actor=actor, archived=False)
+
+
+def _set_archived(*, record: TrackedRecord, actor: AbstractBaseUser | None, archived: bool) -> None:
+    model = type(record)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=record.pk)
+        if (locked.archived_at is not None) == archived:
+            return
+        locked.archived_at = timezone.now() if archived else None
+        locked.save(update_fields=["archived_at", "updated_at"])
+        record.archived_at = locked.archived_at
+        emit_event(
+            type=f"{model.record_type}.updated",
+            record=locked,
+            actor=actor,
+            data={"changed": ["archived"], "archived": archived},
+        )
+
+
+def record_delete(*, record: TrackedRecord, actor: AbstractBaseUser | None) -> None:
+    """Delete for good. Superusers only; the event log keeps a trace."""
+    if actor is None or not getattr(actor, "is_superuser", False):
+        raise PermissionDeniedError("Only a superuser may delete records; archive it instead.")
+    model = type(record)
+    with transaction.atomic():
+        emit_event(
+            type=f"{model.record_type}.deleted",
+            record=record,
+            actor=actor,
+            data={"label": str(record), "status": record.status},
+        )
+        record.delete()
