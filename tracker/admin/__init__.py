@@ -1,0 +1,3 @@
+"""Staff admin: one module per topic, each registering its own classes."""
+
+from . import api_keys, notifications, records  # noqa: F401

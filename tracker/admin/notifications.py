@@ -1,0 +1,1 @@
+"""Admin classes; see tracker/admin/__init__.py."""
