@@ -126,3 +126,17 @@ def previous_status_date(record: TrackedRecord):
         .values_list("occurred_on", flat=True)
         .first()
     )
+
+
+def partners_who_can_see(
+    *, record_type: str, record_id: int | None, partner_ids: set[int]
+) -> set[int]:
+    """Which of `partner_ids` may see the record now (none if it is gone or unknown)."""
+    model = RECORD_MODELS.get(record_type)
+    if model is None or record_id is None:
+        return set()
+    return {
+        partner_id
+        for partner_id in partner_ids
+        if visible_records(model, Viewer.partner(partner_id)).filter(pk=record_id).exists()
+    }

@@ -151,7 +151,38 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Tasks carry ids only and finish in well under a minute (15 s HTTP timeout); the visibility
+# timeout is far above that, and long waits live in the database, never as broker countdowns.
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 5, "socket_timeout": 10})
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits out a broker outage
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Publishing happens after commit; if the broker is down, give up quickly: the sweep re-queues.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+NOTIFICATIONS_SWEEP_SECONDS = float(os.environ.get("NOTIFICATIONS_SWEEP_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE: dict = {
+    "notifications-sweep": {
+        "task": "notifications.sweep",
+        "schedule": NOTIFICATIONS_SWEEP_SECONDS,
+        "options": {"expires": NOTIFICATIONS_SWEEP_SECONDS},
+    },
+}
+# Webhook delivery (see tracker/notifications/).
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "15"))
+# How long a worker owns an attempt; after it the sweep assumes the worker died.
+WEBHOOKS_CLAIM_LEASE_SECONDS = float(
+    os.environ.get("WEBHOOKS_CLAIM_LEASE_SECONDS", str(WEBHOOKS_TIMEOUT_SECONDS + 45))
+)
+WEBHOOKS_SECRET_GRACE_HOURS = float(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
+WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

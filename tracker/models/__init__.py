@@ -3,6 +3,13 @@ from .common import Currency, TrackedRecord, Visibility
 from .facilities import Facility, ProductCategory
 from .history import Event, StatusChange
 from .laws import DocumentKind, DraftLaw, Initiator, LawDocument
+from .notifications import (
+    Delivery,
+    DeliveryState,
+    EmailLanguage,
+    EmailSubscription,
+    WebhookSubscription,
+)
 from .partners import Agreement, Contact, PartnerCountry
 from .tax_measures import TaxMeasure, TaxMeasureKind
 
@@ -15,8 +22,12 @@ __all__ = [
     "Agreement",
     "Contact",
     "Currency",
+    "Delivery",
+    "DeliveryState",
     "DocumentKind",
     "DraftLaw",
+    "EmailLanguage",
+    "EmailSubscription",
     "Event",
     "Facility",
     "Initiator",
@@ -29,4 +40,5 @@ __all__ = [
     "TaxMeasureKind",
     "TrackedRecord",
     "Visibility",
+    "WebhookSubscription",
 ]

@@ -1,7 +1,150 @@
-"""Relay from the event table to notification delivery."""
+"""Relay from the event table to notification delivery.
+
+The event row is the outbox: once committed, its fan-out is queued; if that message is lost
+(broker down, worker killed), the periodic sweep finds the event by `fanned_out_at IS NULL`
+and queues it again. Fan-out writes one `Delivery` per matching subscription and marks the
+event, in one transaction; the unique (event, subscription) constraints make a repeat a no-op.
+"""
 
 from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tracker.models import (
+    Delivery,
+    DeliveryState,
+    EmailSubscription,
+    Event,
+    WebhookSubscription,
+)
+from tracker.selectors import partners_who_can_see
+
+from . import payloads
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 1000
 
 
 def event_committed(event_id: int) -> None:
     """Called once the transaction that wrote event `event_id` has committed."""
+    enqueue_fan_out(event_id)
+
+
+def enqueue_fan_out(event_id: int) -> None:
+    from .tasks import fan_out
+
+    _publish(fan_out, event_id)
+
+
+def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
+    from .tasks import deliver
+
+    _publish(deliver, delivery_id, countdown=countdown)
+
+
+def _publish(task, object_id: int, countdown: float | None = None) -> None:
+    # A lost message only delays the work: the sweep finds it in the database.
+    try:
+        task.apply_async(args=[object_id], countdown=countdown)
+    except Exception as exc:
+        logger.warning("Could not queue %s(%s): %s; the sweep will", task.name, object_id, exc)
+
+
+def fan_out_event(event_id: int) -> list[int]:
+    """Create the deliveries of one event; returns their ids (empty if already done)."""
+    with transaction.atomic():
+        event = (
+            Event.objects.select_for_update()
+            .filter(pk=event_id, fanned_out_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return []
+        deliveries = [
+            Delivery(
+                event=event,
+                partner_id=subscription.partner_id,
+                next_attempt_at=event.occurred_at,
+                **{
+                    "subscription"
+                    if isinstance(subscription, WebhookSubscription)
+                    else "email_subscription": subscription
+                },
+            )
+            for subscription in matching_subscriptions(event)
+        ]
+        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
+        ids = list(
+            Delivery.objects.filter(event=event, state=DeliveryState.PENDING).values_list(
+                "pk", flat=True
+            )
+        )
+        transaction.on_commit(lambda: [enqueue_delivery(pk) for pk in ids])
+    return ids
+
+
+def matching_subscriptions(event: Event) -> list[WebhookSubscription | EmailSubscription]:
+    """Active subscriptions that want this event and whose partner may see its record."""
+    if event.type == "webhook.test" or not payloads.is_partner_news(event):
+        return []
+    wanted = Q(is_active=True) & (Q(record_type="") | Q(record_type=event.record_type))
+    candidates = [
+        subscription
+        for model in (WebhookSubscription, EmailSubscription)
+        for subscription in model.objects.filter(wanted)
+        if subscription.matches(event.type, event.record_type, event.record_id)
+    ]
+    if not candidates:
+        return []
+    seeing = partners_who_can_see(
+        record_type=event.record_type,
+        record_id=event.record_id,
+        partner_ids={s.partner_id for s in candidates},
+    )
+    return [s for s in candidates if s.partner_id in seeing]
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    events: int
+    deliveries: int
+    subscriptions_disabled: int
+
+
+def sweep() -> SweepResult:
+    """Queue again whatever is due: events not fanned out, deliveries whose time has come."""
+    from .delivery import disable_failing_subscriptions
+
+    now = timezone.now()
+    event_ids = list(
+        Event.objects.filter(fanned_out_at__isnull=True)
+        .order_by("id")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for event_id in event_ids:
+        enqueue_fan_out(event_id)
+    delivery_ids = list(
+        Delivery.objects.filter(
+            state__in=[DeliveryState.PENDING, DeliveryState.SENDING], next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for delivery_id in delivery_ids:
+        enqueue_delivery(delivery_id)
+    disabled = disable_failing_subscriptions(now=now)
+    if event_ids or delivery_ids or disabled:
+        logger.info(
+            "Sweep queued %d events and %d deliveries; disabled %d subscriptions",
+            len(event_ids),
+            len(delivery_ids),
+            disabled,
+        )
+    return SweepResult(len(event_ids), len(delivery_ids), disabled)

@@ -1,0 +1,193 @@
+"""Who wants to hear about events (subscriptions) and what was sent to them (deliveries).
+
+A `Delivery` row is the unit of work of the notification outbox: one per (event,
+subscription), created when the event fans out, and claimed by a worker with a
+compare-and-set on (state, attempts, next_attempt_at) so that one attempt is sent once.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def new_message_id() -> str:
+    """The `webhook-id`: stable across retries, the receiver's idempotency key."""
+    return f"msg_{secrets.token_urlsafe(18)}"
+
+
+class SubscriptionBase(models.Model):
+    partner = models.ForeignKey(
+        "tracker.PartnerCountry",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("partner country"),
+    )
+    event_types = models.JSONField(
+        _("event types"),
+        default=list,
+        help_text=_("Event types such as law.status_changed; law.* and * match several."),
+    )
+    record_type = models.CharField(
+        _("only records of type"), max_length=32, blank=True, help_text=_("Empty: any type.")
+    )
+    record_id = models.PositiveBigIntegerField(
+        _("only the record with id"), null=True, blank=True, help_text=_("Empty: any record.")
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def matches(self, event_type: str, record_type: str, record_id: int | None) -> bool:
+        """Whether an event of this type about this record is wanted (visibility aside)."""
+        if self.record_type and self.record_type != record_type:
+            return False
+        if self.record_id is not None and self.record_id != record_id:
+            return False
+        return any(event_type_matches(pattern, event_type) for pattern in self.event_types)
+
+
+def event_type_matches(pattern: str, event_type: str) -> bool:
+    if pattern in ("*", event_type):
+        return True
+    return pattern.endswith(".*") and event_type.startswith(pattern[:-1])
+
+
+class WebhookSubscription(SubscriptionBase):
+    url = models.URLField(_("URL"), max_length=500)
+    # Kept in clear because it must sign; shown to the partner only when it is made.
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failing_since = models.DateTimeField(
+        _("failing since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("First failed attempt since the last success."),
+    )
+    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["partner", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.url}"
+
+
+class EmailLanguage(models.TextChoices):
+    ENGLISH = "en", _("English")
+    UKRAINIAN = "uk", _("Ukrainian")
+
+
+class EmailSubscription(SubscriptionBase):
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(
+        _("language"), max_length=2, choices=EmailLanguage.choices, default=EmailLanguage.ENGLISH
+    )
+
+    class Meta:
+        verbose_name = _("e-mail subscription")
+        verbose_name_plural = _("e-mail subscriptions")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["partner", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.email}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Delivery(models.Model):
+    """One event for one subscription, with everything tried so far.
+
+    While `state` is `sending`, `next_attempt_at` is the end of the worker's lease: a
+    worker that died mid-attempt leaves a row the sweep claims again once it has passed.
+    """
+
+    event = models.ForeignKey("tracker.Event", on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        null=True,
+        blank=True,
+    )
+    email_subscription = models.ForeignKey(
+        EmailSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        null=True,
+        blank=True,
+    )
+    partner = models.ForeignKey(
+        "tracker.PartnerCountry",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("partner country"),
+    )
+    message_id = models.CharField(
+        _("webhook-id"), max_length=40, unique=True, default=new_message_id, editable=False
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    last_error = models.CharField(_("error"), max_length=500, blank=True)
+    last_latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscription"], name="delivery_once_per_webhook"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "email_subscription"], name="delivery_once_per_email"
+            ),
+            models.CheckConstraint(
+                condition=(Q(subscription__isnull=False) & Q(email_subscription__isnull=True))
+                | (Q(subscription__isnull=True) & Q(email_subscription__isnull=False)),
+                name="delivery_has_one_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="delivery_due",
+            ),
+            models.Index(fields=["subscription", "-id"]),
+            models.Index(fields=["partner", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.state})"
+
+    @property
+    def channel(self) -> WebhookSubscription | EmailSubscription:
+        return self.subscription if self.subscription_id else self.email_subscription

@@ -1,0 +1,49 @@
+"""Standard Webhooks secrets and signatures: the one place a webhook is signed."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import secrets
+
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from tracker.models import WebhookSubscription
+
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+
+
+def generate_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def signing_secrets(
+    subscription: WebhookSubscription, now: datetime.datetime | None = None
+) -> list[str]:
+    """The current secret, and the previous one while its rotation grace period lasts."""
+    now = now or timezone.now()
+    found = [subscription.secret]
+    if (
+        subscription.previous_secret
+        and subscription.previous_secret_expires_at
+        and subscription.previous_secret_expires_at > now
+    ):
+        found.append(subscription.previous_secret)
+    return found
+
+
+def signature_header(
+    *,
+    subscription: WebhookSubscription,
+    message_id: str,
+    timestamp: datetime.datetime,
+    body: str,
+) -> str:
+    """`v1,<sig>` per live secret, space-separated, as the specification allows."""
+    utc = timestamp.astimezone(datetime.UTC)
+    return " ".join(
+        Webhook(secret).sign(message_id, utc, body)
+        for secret in signing_secrets(subscription, timestamp)
+    )

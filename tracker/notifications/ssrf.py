@@ -1,0 +1,127 @@
+"""Keep webhooks from reaching inside our own network.
+
+A URL is checked when a partner subscribes it, and its host is resolved and checked again
+at every attempt; the HTTP transport then connects to the very address that passed, so a
+DNS answer that changes between check and connect (DNS rebinding) gains nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Cloud metadata services; refused even where private targets are allowed.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# "127.1", "0x7f.1", "017700000001", "2130706433": forms inet_aton accepts for 127.0.0.1.
+NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*\.?$", re.IGNORECASE)
+OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+DOTTED_QUAD = re.compile(rf"^{OCTET}(\.{OCTET}){{3}}$")
+
+
+class ForbiddenTarget(ValueError):
+    """The URL or the address its host resolves to may not receive webhooks."""
+
+
+def address_problem(ip: IPAddress, *, allow_private: bool) -> str | None:
+    """Why `ip` may not receive a webhook, or None if it may."""
+    if ip in METADATA_ADDRESSES:
+        return f"{ip} is a cloud metadata address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return f"{ip} is an IPv4-mapped IPv6 address; use the IPv4 address"
+        embedded = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and (problem := address_problem(embedded, allow_private=False)):
+            return f"{ip} embeds a forbidden IPv4 address ({problem})"
+    if ip.is_unspecified:
+        return f"{ip} is the unspecified address"
+    if ip.is_multicast:
+        return f"{ip} is a multicast address"
+    if allow_private and (ip.is_loopback or ip.is_private or ip in CGNAT):
+        return None
+    if ip.is_loopback:
+        return f"{ip} is a loopback address"
+    if ip.is_link_local:
+        return f"{ip} is a link-local address"
+    if isinstance(ip, ipaddress.IPv4Address) and ip in CGNAT:
+        return f"{ip} is a carrier-grade NAT address"
+    if ip.is_reserved:
+        return f"{ip} is a reserved address"
+    if ip.is_private or not ip.is_global:
+        return f"{ip} is a private or non-routable address"
+    return None
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address `host` spells directly, or None for a name. Odd numeric forms are refused."""
+    host = host.strip("[]")
+    if ":" in host:
+        try:
+            return ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            raise ForbiddenTarget(f"'{host}' is not a valid IPv6 address.") from None
+    if NUMERIC_HOST.match(host):
+        if not DOTTED_QUAD.match(host):
+            raise ForbiddenTarget(
+                f"'{host}' is a numeric host in an unusual form (octal, hex, integer or "
+                "shortened); give a host name or a plain dotted IPv4 address."
+            )
+        return ipaddress.IPv4Address(host)
+    return None
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (the one seam tests replace)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def allowed_addresses(host: str, port: int, *, allow_private: bool | None = None) -> list[str]:
+    """Resolve `host` and return its addresses, refusing if any one of them is forbidden."""
+    if allow_private is None:
+        allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    literal = literal_address(host)
+    if literal is not None:
+        addresses = [str(literal)]
+    else:
+        if not allow_private and (host == "localhost" or host.endswith(".localhost")):
+            raise ForbiddenTarget(f"'{host}' is a loopback name.")
+        try:
+            addresses = resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise ForbiddenTarget(f"'{host}' does not resolve: {exc}.") from None
+        if not addresses:
+            raise ForbiddenTarget(f"'{host}' does not resolve.")
+    for address in addresses:
+        problem = address_problem(
+            ipaddress.ip_address(address.split("%")[0]), allow_private=allow_private
+        )
+        if problem:
+            raise ForbiddenTarget(f"'{host}' resolves to a forbidden address: {problem}.")
+    return addresses
+
+
+def check_url(url: str) -> None:
+    """Raise ForbiddenTarget with a message for the partner if `url` may not be subscribed."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ForbiddenTarget(f"The URL is malformed: {exc}.") from None
+    schemes = ("https",) if settings.WEBHOOKS_REQUIRE_HTTPS else ("https", "http")
+    if parts.scheme not in schemes:
+        raise ForbiddenTarget(f"Webhook URLs must use {' or '.join(schemes)}.")
+    if not parts.hostname:
+        raise ForbiddenTarget("The URL has no host.")
+    if parts.username or parts.password:
+        raise ForbiddenTarget("Put no credentials in the URL; verify the signature instead.")
+    default_port = 443 if parts.scheme == "https" else 80
+    allowed_addresses(parts.hostname, port or default_port)

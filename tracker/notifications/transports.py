@@ -1,0 +1,213 @@
+"""How a delivery leaves the building: one Transport per channel.
+
+`send()` returns an `Outcome` for an answer (any status code) and raises `TransportError`
+when there was none; `permanent=True` means retrying cannot help and the subscription is
+switched off.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from tracker.models import Delivery
+from tracker.workflows import WORKFLOWS
+
+from . import payloads, signing, ssrf
+
+USER_AGENT = "coproduction-tracker-webhooks/1"
+MAX_RESPONSE_BYTES = 64 * 1024
+RECORD_TYPE_LABELS = {
+    "en": {"law": "Draft law", "tax_measure": "Tax measure", "facility": "Facility",
+           "partner": "Partner country"},
+    "uk": {"law": "Законопроєкт", "tax_measure": "Податковий захід", "facility": "Виробництво",
+           "partner": "Країна-партнер"},
+}  # fmt: skip
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    latency_ms: int
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is None or 200 <= self.status_code < 300
+
+
+class Transport:
+    def send(self, delivery: Delivery) -> Outcome:
+        raise NotImplementedError
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait, from either form of the header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - timezone.now()).total_seconds())
+
+
+class WebhookTransport(Transport):
+    def send(self, delivery: Delivery) -> Outcome:
+        subscription = delivery.subscription
+        body = payloads.webhook_body(delivery.event)
+        now = timezone.now()
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": delivery.message_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signing.signature_header(
+                subscription=subscription,
+                message_id=delivery.message_id,
+                timestamp=now,
+                body=body,
+            ),
+        }
+        return post_pinned(subscription.url, body.encode(), headers)
+
+
+def post_pinned(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+    """POST to `url`, connecting only to an address that passes the SSRF check.
+
+    The pool connects to the checked IP; the Host header, TLS SNI and certificate check
+    still use the host name from the URL. Redirects are not followed.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    try:
+        address = ssrf.allowed_addresses(host, port)[0]
+    except ssrf.ForbiddenTarget as exc:
+        raise TransportError(f"Refused to connect: {exc}") from None
+    timeout_seconds = float(settings.WEBHOOKS_TIMEOUT_SECONDS)
+    timeout = urllib3.Timeout(total=timeout_seconds)
+    pool_options = {"port": port, "timeout": timeout, "retries": False, "maxsize": 1}
+    if https:
+        pool = urllib3.HTTPSConnectionPool(
+            address,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            **pool_options,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, **pool_options)
+    default_port = 443 if https else 80
+    host_header = host if ":" not in host else f"[{host}]"
+    headers = {**headers, "host": host_header if port == default_port else f"{host_header}:{port}"}
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    started = time.monotonic()
+    try:
+        response = pool.urlopen(
+            "POST",
+            target,
+            body=body,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            assert_same_host=False,
+            preload_content=False,
+        )
+        try:
+            response.read(MAX_RESPONSE_BYTES)
+        finally:
+            response.release_conn()
+    except urllib3.exceptions.TimeoutError:
+        raise TransportError(f"No answer within {timeout_seconds:g} s.") from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise TransportError(f"Connection failed: {_reason(exc)}") from None
+    finally:
+        pool.close()
+    latency_ms = round((time.monotonic() - started) * 1000)
+    return Outcome(
+        status_code=response.status,
+        latency_ms=latency_ms,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return str(reason)[:300]
+
+
+def event_email_context(delivery: Delivery, language: str) -> dict:
+    event = delivery.event
+    data = payloads.event_data(event)
+    workflow = WORKFLOWS.get(event.record_type)
+    with translation.override(language):
+        labels = {
+            key: str(workflow.label(data[key])) if workflow and data.get(key) else data.get(key)
+            for key in ("from", "to")
+        }
+    return {
+        "event": event,
+        "data": data,
+        "labels": labels,
+        "record_label": RECORD_TYPE_LABELS[language].get(event.record_type, event.record_type),
+        "message_id": delivery.message_id,
+    }
+
+
+def render_email(name: str, language: str, context: dict) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of `templates/email/<language>/<name>*`."""
+    context = {**context, "lang": language}
+    with translation.override(language):
+        subject = render_to_string(f"email/{language}/{name}_subject.txt", context)
+        text = render_to_string(f"email/{language}/{name}.txt", context)
+        html = render_to_string(f"email/{language}/{name}.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def send_email(*, to: list[str], subject: str, text: str, html: str) -> None:
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+class EmailTransport(Transport):
+    def send(self, delivery: Delivery) -> Outcome:
+        subscription = delivery.email_subscription
+        language = subscription.language
+        subject, text, html = render_email(
+            "event", language, event_email_context(delivery, language)
+        )
+        started = time.monotonic()
+        try:
+            send_email(to=[subscription.email], subject=subject, text=text, html=html)
+        except OSError as exc:
+            raise TransportError(f"Mail server refused: {exc}") from None
+        return Outcome(status_code=None, latency_ms=round((time.monotonic() - started) * 1000))
+
+
+def transport_for(delivery: Delivery) -> Transport:
+    return WebhookTransport() if delivery.subscription_id else EmailTransport()

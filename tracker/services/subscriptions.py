@@ -1,0 +1,302 @@
+"""Partners' webhook and e-mail subscriptions, and what they can ask of their deliveries."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.models import (
+    RECORD_MODELS,
+    Delivery,
+    DeliveryState,
+    EmailLanguage,
+    EmailSubscription,
+    Event,
+    PartnerCountry,
+    WebhookSubscription,
+)
+from tracker.notifications import ssrf
+from tracker.notifications.signing import generate_secret
+from tracker.selectors import Viewer, visible_records
+
+EVENT_ACTIONS = ("created", "status_changed", "updated", "deleted")
+EVENT_TYPES = tuple(f"{r}.{a}" for r in RECORD_MODELS for a in EVENT_ACTIONS)
+EVENT_TYPE_PATTERNS = frozenset(EVENT_TYPES) | {f"{r}.*" for r in RECORD_MODELS} | {"*"}
+MAX_SUBSCRIPTIONS_PER_PARTNER = 50
+
+
+def _clean_event_types(event_types: Any) -> list[str]:
+    if not isinstance(event_types, list | tuple) or not event_types:
+        raise ValidationError(
+            {"event_types": 'Give a non-empty list, e.g. ["law.status_changed"] or ["law.*"].'}
+        )
+    unknown = [t for t in event_types if not isinstance(t, str) or t not in EVENT_TYPE_PATTERNS]
+    if unknown:
+        raise ValidationError(
+            {
+                "event_types": (
+                    f"Unknown event types: {', '.join(map(str, unknown))}. Use one of "
+                    f"{', '.join(EVENT_TYPES)}, a '<record>.*' pattern or '*'."
+                )
+            }
+        )
+    return sorted(set(event_types))
+
+
+def _clean_record_filter(
+    partner: PartnerCountry, record_type: str, record_id: int | None
+) -> tuple[str, int | None]:
+    record_type = record_type or ""
+    if record_type and record_type not in RECORD_MODELS:
+        raise ValidationError(
+            {"record_type": f"Use one of {', '.join(RECORD_MODELS)}, or leave it empty."}
+        )
+    if record_id is not None:
+        if not record_type:
+            raise ValidationError({"record_type": "Say which type of record record_id names."})
+        model = RECORD_MODELS[record_type]
+        if not visible_records(model, Viewer.partner(partner)).filter(pk=record_id).exists():
+            raise ValidationError({"record_id": f"There is no {record_type} with id {record_id}."})
+    return record_type, record_id
+
+
+def _clean_url(url: Any) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise ValidationError({"url": "Give the https URL of your endpoint."})
+    url = url.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"url": "This is not a valid URL."}) from None
+    try:
+        ssrf.check_url(url)
+    except ssrf.ForbiddenTarget as exc:
+        raise ValidationError({"url": str(exc)}) from None
+    return url
+
+
+def _check_quota(partner: PartnerCountry, model: type) -> None:
+    if model.objects.filter(partner=partner).count() >= MAX_SUBSCRIPTIONS_PER_PARTNER:
+        raise ValidationError(
+            f"A partner may have at most {MAX_SUBSCRIPTIONS_PER_PARTNER} subscriptions; "
+            "delete one first."
+        )
+
+
+def webhook_subscription_create(
+    *,
+    partner: PartnerCountry,
+    url: str,
+    event_types: Sequence[str],
+    description: str = "",
+    record_type: str = "",
+    record_id: int | None = None,
+    is_active: bool = True,
+) -> tuple[WebhookSubscription, str]:
+    """Subscribe `url`; returns the subscription and its secret, which is shown only now."""
+    record_type, record_id = _clean_record_filter(partner, record_type, record_id)
+    subscription = WebhookSubscription(
+        partner=partner,
+        url=_clean_url(url),
+        event_types=_clean_event_types(event_types),
+        description=(description or "").strip(),
+        record_type=record_type,
+        record_id=record_id,
+        is_active=is_active,
+        secret=generate_secret(),
+    )
+    with transaction.atomic():
+        _check_quota(partner, WebhookSubscription)
+        subscription.full_clean()
+        subscription.save()
+    return subscription, subscription.secret
+
+
+def webhook_subscription_update(
+    *, subscription: WebhookSubscription, values: dict[str, Any]
+) -> WebhookSubscription:
+    """Change url, event_types, description, record filter or active flag."""
+    allowed = {"url", "event_types", "description", "record_type", "record_id", "is_active"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    if "url" in values:
+        subscription.url = _clean_url(values["url"])
+    if "event_types" in values:
+        subscription.event_types = _clean_event_types(values["event_types"])
+    if "description" in values:
+        subscription.description = (values["description"] or "").strip()
+    if "record_type" in values or "record_id" in values:
+        subscription.record_type, subscription.record_id = _clean_record_filter(
+            subscription.partner,
+            values.get("record_type", subscription.record_type),
+            values.get("record_id", subscription.record_id),
+        )
+    if "is_active" in values:
+        active = bool(values["is_active"])
+        if active and not subscription.is_active:
+            # Switched back on: start counting failures afresh.
+            subscription.failing_since = None
+            subscription.disabled_at = None
+            subscription.disabled_reason = ""
+        subscription.is_active = active
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    subscription.delete()
+
+
+def webhook_secret_rotate(*, subscription: WebhookSubscription) -> str:
+    """A new secret; the old one keeps signing too for WEBHOOKS_SECRET_GRACE_HOURS."""
+    with transaction.atomic():
+        locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+        locked.previous_secret = locked.secret
+        locked.previous_secret_expires_at = timezone.now() + datetime.timedelta(
+            hours=settings.WEBHOOKS_SECRET_GRACE_HOURS
+        )
+        locked.secret = generate_secret()
+        locked.save(
+            update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+        )
+    subscription.refresh_from_db()
+    return subscription.secret
+
+
+def webhook_subscription_test(*, subscription: WebhookSubscription) -> Delivery:
+    """Send a `webhook.test` event to this one subscription."""
+    if not subscription.is_active:
+        raise ValidationError("The subscription is switched off; switch it on to test it.")
+    from tracker.notifications.outbox import enqueue_delivery
+
+    with transaction.atomic():
+        now = timezone.now()
+        event = Event.objects.create(
+            type="webhook.test",
+            record_type="",
+            data={"subscription_id": subscription.pk},
+            fanned_out_at=now,
+        )
+        delivery = Delivery.objects.create(
+            event=event, subscription=subscription, partner_id=subscription.partner_id,
+            next_attempt_at=now,
+        )  # fmt: skip
+        transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
+    return delivery
+
+
+def delivery_retry(*, delivery: Delivery) -> Delivery:
+    """Send a finished or waiting delivery again now, with a fresh set of attempts."""
+    if delivery.state == DeliveryState.SENDING:
+        raise ValidationError("This delivery is being sent right now; look again in a minute.")
+    if delivery.subscription_id and not delivery.subscription.is_active:
+        raise ValidationError("The subscription is switched off; switch it on before retrying.")
+    from tracker.notifications.outbox import enqueue_delivery
+
+    with transaction.atomic():
+        updated = Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
+            state=DeliveryState.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        if updated != 1:
+            raise ValidationError("This delivery changed meanwhile; look again and retry.")
+        transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
+    delivery.refresh_from_db()
+    return delivery
+
+
+def deliveries_retry(*, deliveries: Iterable[Delivery]) -> int:
+    """Retry many (staff action); returns how many were queued, skipping those being sent."""
+    count = 0
+    for delivery in deliveries:
+        try:
+            delivery_retry(delivery=delivery)
+        except ValidationError:
+            continue
+        count += 1
+    return count
+
+
+def _clean_email(email: Any) -> str:
+    email = (email or "").strip() if isinstance(email, str) else ""
+    try:
+        EmailValidator()(email)
+    except ValidationError:
+        raise ValidationError({"email": "Give a valid e-mail address."}) from None
+    return email
+
+
+def _clean_language(language: Any) -> str:
+    if language not in EmailLanguage.values:
+        raise ValidationError({"language": f"Use one of {', '.join(EmailLanguage.values)}."})
+    return language
+
+
+def email_subscription_create(
+    *,
+    partner: PartnerCountry,
+    email: str,
+    event_types: Sequence[str],
+    language: str = EmailLanguage.ENGLISH,
+    description: str = "",
+    record_type: str = "",
+    record_id: int | None = None,
+    is_active: bool = True,
+) -> EmailSubscription:
+    record_type, record_id = _clean_record_filter(partner, record_type, record_id)
+    subscription = EmailSubscription(
+        partner=partner,
+        email=_clean_email(email),
+        language=_clean_language(language),
+        event_types=_clean_event_types(event_types),
+        description=(description or "").strip(),
+        record_type=record_type,
+        record_id=record_id,
+        is_active=is_active,
+    )
+    with transaction.atomic():
+        _check_quota(partner, EmailSubscription)
+        subscription.full_clean()
+        subscription.save()
+    return subscription
+
+
+def email_subscription_update(
+    *, subscription: EmailSubscription, values: dict[str, Any]
+) -> EmailSubscription:
+    allowed = {"email", "language", "event_types", "description", "record_type", "record_id",
+               "is_active"}  # fmt: skip
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    if "email" in values:
+        subscription.email = _clean_email(values["email"])
+    if "language" in values:
+        subscription.language = _clean_language(values["language"])
+    if "event_types" in values:
+        subscription.event_types = _clean_event_types(values["event_types"])
+    if "description" in values:
+        subscription.description = (values["description"] or "").strip()
+    if "record_type" in values or "record_id" in values:
+        subscription.record_type, subscription.record_id = _clean_record_filter(
+            subscription.partner,
+            values.get("record_type", subscription.record_type),
+            values.get("record_id", subscription.record_id),
+        )
+    if "is_active" in values:
+        subscription.is_active = bool(values["is_active"])
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+def email_subscription_delete(*, subscription: EmailSubscription) -> None:
+    subscription.delete()
