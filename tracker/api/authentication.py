@@ -49,7 +49,7 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             raise exceptions.AuthenticationFailed("The Api-Key header carries no key.")
         try:
-            api_key = PartnerAPIKey.objects.select_related("partner").get_from_key(key)
+            api_key = PartnerAPIKey.objects.get_from_key(key)
         except PartnerAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
         if api_key.has_expired:

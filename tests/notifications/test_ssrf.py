@@ -1,0 +1,127 @@
+"""Webhook URLs may not point inside the network, at subscription time or at connect time."""
+
+from __future__ import annotations
+
+import pytest
+import urllib3
+from django.core.exceptions import ValidationError
+
+from tests.factories import make_law, make_partner, move
+from tracker.models import Delivery, DeliveryState
+from tracker.notifications import ssrf
+from tracker.services.subscriptions import webhook_subscription_create
+
+PUBLIC_ADDRESS = "93.184.215.14"
+
+FORBIDDEN_URLS = [
+    "http://127.0.0.1/hook",
+    "http://localhost/hook",
+    "http://[::1]/hook",
+    "http://10.1.2.3/",
+    "http://172.16.0.1/",
+    "http://192.168.1.10/",
+    "http://100.64.0.1/",  # carrier-grade NAT
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fd00:ec2::254]/",
+    "http://[fe80::1]/",
+    "http://[fc00::1]/",
+    "http://0.0.0.0/",
+    "http://[::]/",
+    "http://224.0.0.1/",
+    "http://[ff02::1]/",
+    "http://240.0.0.1/",  # reserved
+    "http://[::ffff:127.0.0.1]/",  # IPv4-mapped IPv6
+    "http://[::ffff:7f00:1]/",
+    "http://[2002:7f00:1::]/",  # 6to4 around loopback
+    "http://2130706433/",  # decimal integer
+    "http://0x7f000001/",  # hex integer
+    "http://0177.0.0.1/",  # octal
+    "http://127.1/",  # shortened
+    "http://0x7f.0.0.1/",
+    "http://017700000001/",
+]
+
+
+@pytest.fixture
+def strict(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", FORBIDDEN_URLS)
+def test_forbidden_addresses_are_refused_at_subscription(strict, url):
+    with pytest.raises(ValidationError) as info:
+        webhook_subscription_create(partner=make_partner("DE"), url=url, event_types=["law.*"])
+    assert "url" in info.value.message_dict
+
+
+@pytest.mark.django_db
+def test_a_name_resolving_to_a_private_address_is_refused(strict, monkeypatch):
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [PUBLIC_ADDRESS, "10.0.0.7"])
+    with pytest.raises(ValidationError, match="private"):
+        webhook_subscription_create(
+            partner=make_partner("DE"), url="https://hooks.bund.example/", event_types=["*"]
+        )
+
+
+@pytest.mark.django_db
+def test_production_requires_https(strict, settings, monkeypatch):
+    settings.WEBHOOKS_REQUIRE_HTTPS = True
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [PUBLIC_ADDRESS])
+    with pytest.raises(ValidationError, match="https"):
+        webhook_subscription_create(
+            partner=make_partner("DE"), url="http://hooks.bund.example/", event_types=["*"]
+        )
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"), url="https://hooks.bund.example/", event_types=["*"]
+    )
+    assert subscription.pk
+
+
+def test_public_addresses_pass():
+    for address in (PUBLIC_ADDRESS, "8.8.8.8", "2a00:1450:4001:82a::200e"):
+        assert ssrf.address_problem(ssrf.ipaddress.ip_address(address), allow_private=False) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_name_that_later_resolves_to_a_forbidden_address_is_refused_at_connect(
+    strict, monkeypatch, inline_tasks
+):
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [PUBLIC_ADDRESS])
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"), url="http://hooks.bund.example/in", event_types=["law.*"]
+    )
+    # DNS rebinding: the name now points at the metadata service.
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: ["169.254.169.254"])
+    connections = []
+    monkeypatch.setattr(
+        urllib3.HTTPConnectionPool, "urlopen", lambda *a, **k: connections.append(a)
+    )
+    move(make_law(), "registered")
+
+    assert connections == []
+    delivery = Delivery.objects.filter(subscription=subscription).last()
+    assert delivery.state == DeliveryState.PENDING
+    assert "metadata" in delivery.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_connection_goes_to_the_checked_address_with_the_original_host(
+    receiver, monkeypatch, inline_tasks
+):
+    resolved = []
+
+    def fake_resolve(host, port):
+        resolved.append(host)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(ssrf, "resolve", fake_resolve)
+    webhook_subscription_create(
+        partner=make_partner("DE"),
+        url=receiver.url(host="hooks.bund.example"),
+        event_types=["law.status_changed"],
+    )
+    move(make_law(), "registered")
+    assert len(receiver.requests) == 1
+    assert receiver.requests[0].headers["host"] == f"hooks.bund.example:{receiver.port}"
+    assert resolved == ["hooks.bund.example", "hooks.bund.example"]

@@ -1,0 +1,135 @@
+"""Input and output shapes of the subscription endpoints."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from tracker.models import (
+    Delivery,
+    DeliveryState,
+    EmailLanguage,
+    EmailSubscription,
+    WebhookSubscription,
+)
+from tracker.services.subscriptions import EVENT_TYPE_PATTERNS
+
+RECORD_TYPES = ("law", "tax_measure", "facility", "partner")
+EVENT_TYPE_HELP = "Event types such as `law.status_changed`; `law.*` and `*` match several."
+
+
+class SubscriptionFilterFields(serializers.Serializer):
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(EVENT_TYPE_PATTERNS)),
+        allow_empty=False,
+        help_text=EVENT_TYPE_HELP,
+    )
+    record_type = serializers.ChoiceField(
+        choices=RECORD_TYPES, required=False, allow_blank=True, help_text="Only this record type."
+    )
+    record_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="Only this record."
+    )
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, trim_whitespace=True
+    )
+    is_active = serializers.BooleanField(required=False)
+
+
+class WebhookInput(SubscriptionFilterFields):
+    url = serializers.URLField(max_length=500, help_text="Your endpoint; https in production.")
+
+
+class WebhookOutput(serializers.ModelSerializer):
+    record_type = serializers.CharField()
+
+    class Meta:
+        model = WebhookSubscription
+        fields = [
+            "id",
+            "url",
+            "event_types",
+            "record_type",
+            "record_id",
+            "description",
+            "is_active",
+            "disabled_at",
+            "disabled_reason",
+            "failing_since",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookWithSecretOutput(WebhookOutput):
+    secret = serializers.CharField(
+        help_text="Signing secret, shown only now. Verify each delivery with it."
+    )
+
+    class Meta(WebhookOutput.Meta):
+        fields = [*WebhookOutput.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class SecretOutput(serializers.Serializer):
+    secret = serializers.CharField(help_text="The new signing secret, shown only now.")
+    previous_secret_expires_at = serializers.DateTimeField(
+        help_text="Until then deliveries carry signatures with the old and the new secret."
+    )
+
+
+class DeliveryOutput(serializers.ModelSerializer):
+    webhook_id = serializers.CharField(source="message_id")
+    event_id = serializers.IntegerField()
+    event_type = serializers.CharField(source="event.type")
+    subscription_id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=DeliveryState.choices)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "webhook_id",
+            "event_id",
+            "event_type",
+            "subscription_id",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "last_latency_ms",
+            "delivered_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DeliveryPageOutput(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page, if any.")
+    previous = serializers.URLField(allow_null=True)
+    results = DeliveryOutput(many=True)
+
+
+class EmailSubscriptionInput(SubscriptionFilterFields):
+    email = serializers.EmailField()
+    language = serializers.ChoiceField(choices=EmailLanguage.choices, required=False)
+
+
+class EmailSubscriptionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = EmailSubscription
+        fields = [
+            "id",
+            "email",
+            "language",
+            "event_types",
+            "record_type",
+            "record_id",
+            "description",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields

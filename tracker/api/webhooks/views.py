@@ -1,0 +1,283 @@
+"""Partners manage their own webhook and e-mail subscriptions; another partner's are a 404."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tracker.api.authentication import PartnerAPIKeyAuthentication, PartnerPrincipal
+from tracker.models import Delivery, EmailSubscription, WebhookSubscription
+from tracker.services import subscriptions as services
+
+from . import serializers as s
+
+NOT_FOUND = OpenApiResponse(description="No such subscription or delivery of yours.")
+BAD_INPUT = OpenApiResponse(description="The input is invalid; the message says what to fix.")
+
+
+class IsPartner(permissions.BasePermission):
+    message = "Subscriptions belong to a partner country: call with its API key."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return isinstance(request.user, PartnerPrincipal)
+
+
+def service_call(function, **kwargs):
+    """Run a service, turning its validation errors into a 400 that names the field."""
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        raise exceptions.ValidationError(detail) from None
+
+
+class PartnerView(APIView):
+    authentication_classes = [PartnerAPIKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsPartner]
+
+    def partner(self, request: Request):
+        return request.user.partner
+
+    def webhook(self, request: Request, pk: int) -> WebhookSubscription:
+        return get_object_or_404(
+            WebhookSubscription.objects.select_related("partner"),
+            pk=pk,
+            partner=self.partner(request),
+        )
+
+
+def _input(serializer_class, request: Request, *, partial: bool = False) -> dict:
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class WebhookListView(PartnerView):
+    @extend_schema(
+        operation_id="webhooks_list",
+        tags=["webhooks"],
+        responses={200: s.WebhookOutput(many=True)},
+        summary="Your webhook subscriptions",
+    )
+    def get(self, request: Request) -> Response:
+        found = WebhookSubscription.objects.filter(partner=self.partner(request)).order_by("id")
+        return Response(s.WebhookOutput(found, many=True).data)
+
+    @extend_schema(
+        operation_id="webhooks_create",
+        tags=["webhooks"],
+        request=s.WebhookInput,
+        responses={201: s.WebhookWithSecretOutput, 400: BAD_INPUT},
+        summary="Subscribe an endpoint; the secret is in this answer only",
+    )
+    def post(self, request: Request) -> Response:
+        data = _input(s.WebhookInput, request)
+        subscription, _secret = service_call(
+            services.webhook_subscription_create, partner=self.partner(request), **data
+        )
+        return Response(s.WebhookWithSecretOutput(subscription).data, status=201)
+
+
+class WebhookDetailView(PartnerView):
+    @extend_schema(
+        operation_id="webhooks_retrieve",
+        tags=["webhooks"],
+        responses={200: s.WebhookOutput, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.WebhookOutput(self.webhook(request, pk)).data)
+
+    @extend_schema(
+        operation_id="webhooks_partial_update",
+        tags=["webhooks"],
+        request=s.WebhookInput(partial=True),
+        responses={200: s.WebhookOutput, 400: BAD_INPUT, 404: NOT_FOUND},
+        summary="Change a subscription; switching it on again also clears its failure record",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        subscription = self.webhook(request, pk)
+        data = _input(s.WebhookInput, request, partial=True)
+        service_call(services.webhook_subscription_update, subscription=subscription, values=data)
+        return Response(s.WebhookOutput(subscription).data)
+
+    @extend_schema(
+        operation_id="webhooks_update",
+        tags=["webhooks"],
+        request=s.WebhookInput,
+        responses={200: s.WebhookOutput, 400: BAD_INPUT, 404: NOT_FOUND},
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        subscription = self.webhook(request, pk)
+        data = _input(s.WebhookInput, request)
+        service_call(services.webhook_subscription_update, subscription=subscription, values=data)
+        return Response(s.WebhookOutput(subscription).data)
+
+    @extend_schema(
+        operation_id="webhooks_destroy", tags=["webhooks"], responses={204: None, 404: NOT_FOUND}
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        services.webhook_subscription_delete(subscription=self.webhook(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookTestView(PartnerView):
+    @extend_schema(
+        operation_id="webhooks_test",
+        tags=["webhooks"],
+        request=None,
+        responses={202: s.DeliveryOutput, 400: BAD_INPUT, 404: NOT_FOUND},
+        summary="Send a webhook.test event to this endpoint",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        delivery = service_call(
+            services.webhook_subscription_test, subscription=self.webhook(request, pk)
+        )
+        delivery = Delivery.objects.select_related("event").get(pk=delivery.pk)
+        return Response(s.DeliveryOutput(delivery).data, status=202)
+
+
+class WebhookRotateSecretView(PartnerView):
+    @extend_schema(
+        operation_id="webhooks_rotate_secret",
+        tags=["webhooks"],
+        request=None,
+        responses={200: s.SecretOutput, 404: NOT_FOUND},
+        summary="New signing secret; the old one keeps signing for a grace period",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        subscription = self.webhook(request, pk)
+        secret = services.webhook_secret_rotate(subscription=subscription)
+        return Response(
+            s.SecretOutput(
+                {
+                    "secret": secret,
+                    "previous_secret_expires_at": subscription.previous_secret_expires_at,
+                }
+            ).data
+        )
+
+
+class DeliveryPagination(CursorPagination):
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class DeliveryListView(PartnerView):
+    @extend_schema(
+        operation_id="webhooks_deliveries_list",
+        tags=["webhooks"],
+        responses={200: s.DeliveryPageOutput, 404: NOT_FOUND},
+        summary="The delivery log of one subscription, newest first",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        subscription = self.webhook(request, pk)
+        deliveries = Delivery.objects.filter(subscription=subscription).select_related("event")
+        paginator = DeliveryPagination()
+        page = paginator.paginate_queryset(deliveries, request, view=self)
+        return paginator.get_paginated_response(s.DeliveryOutput(page, many=True).data)
+
+
+class DeliveryLookup(PartnerView):
+    def delivery(self, request: Request, pk: int, delivery_pk: int) -> Delivery:
+        return get_object_or_404(
+            Delivery.objects.select_related("event", "subscription"),
+            pk=delivery_pk,
+            subscription__pk=pk,
+            partner=self.partner(request),
+        )
+
+
+class DeliveryDetailView(DeliveryLookup):
+    @extend_schema(
+        operation_id="webhooks_deliveries_retrieve",
+        tags=["webhooks"],
+        responses={200: s.DeliveryOutput, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int, delivery_pk: int) -> Response:
+        return Response(s.DeliveryOutput(self.delivery(request, pk, delivery_pk)).data)
+
+
+class DeliveryRetryView(DeliveryLookup):
+    @extend_schema(
+        operation_id="webhooks_deliveries_retry",
+        tags=["webhooks"],
+        request=None,
+        responses={202: s.DeliveryOutput, 400: BAD_INPUT, 404: NOT_FOUND},
+        summary="Send this delivery again now (same webhook-id)",
+    )
+    def post(self, request: Request, pk: int, delivery_pk: int) -> Response:
+        delivery = service_call(
+            services.delivery_retry, delivery=self.delivery(request, pk, delivery_pk)
+        )
+        return Response(s.DeliveryOutput(delivery).data, status=202)
+
+
+class EmailSubscriptionListView(PartnerView):
+    @extend_schema(
+        operation_id="email_subscriptions_list",
+        tags=["email subscriptions"],
+        responses={200: s.EmailSubscriptionOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        found = EmailSubscription.objects.filter(partner=self.partner(request)).order_by("id")
+        return Response(s.EmailSubscriptionOutput(found, many=True).data)
+
+    @extend_schema(
+        operation_id="email_subscriptions_create",
+        tags=["email subscriptions"],
+        request=s.EmailSubscriptionInput,
+        responses={201: s.EmailSubscriptionOutput, 400: BAD_INPUT},
+    )
+    def post(self, request: Request) -> Response:
+        data = _input(s.EmailSubscriptionInput, request)
+        subscription = service_call(
+            services.email_subscription_create, partner=self.partner(request), **data
+        )
+        return Response(s.EmailSubscriptionOutput(subscription).data, status=201)
+
+
+class EmailSubscriptionDetailView(PartnerView):
+    def subscription(self, request: Request, pk: int) -> EmailSubscription:
+        return get_object_or_404(
+            EmailSubscription.objects.select_related("partner"),
+            pk=pk,
+            partner=self.partner(request),
+        )
+
+    @extend_schema(
+        operation_id="email_subscriptions_retrieve",
+        tags=["email subscriptions"],
+        responses={200: s.EmailSubscriptionOutput, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.EmailSubscriptionOutput(self.subscription(request, pk)).data)
+
+    @extend_schema(
+        operation_id="email_subscriptions_partial_update",
+        tags=["email subscriptions"],
+        request=s.EmailSubscriptionInput(partial=True),
+        responses={200: s.EmailSubscriptionOutput, 400: BAD_INPUT, 404: NOT_FOUND},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        subscription = self.subscription(request, pk)
+        data = _input(s.EmailSubscriptionInput, request, partial=True)
+        service_call(services.email_subscription_update, subscription=subscription, values=data)
+        return Response(s.EmailSubscriptionOutput(subscription).data)
+
+    @extend_schema(
+        operation_id="email_subscriptions_destroy",
+        tags=["email subscriptions"],
+        responses={204: None, 404: NOT_FOUND},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        services.email_subscription_delete(subscription=self.subscription(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
