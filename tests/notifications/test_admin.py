@@ -1,0 +1,63 @@
+"""Staff see every delivery, filter them and retry them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_law, make_partner, move
+from tracker.models import Delivery, DeliveryState, Event
+from tracker.notifications.outbox import fan_out_event
+from tracker.services.subscriptions import webhook_subscription_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failed_delivery(receiver, no_broker):
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"), url=receiver.url(), event_types=["law.*"]
+    )
+    move(make_law(), "registered")
+    for event in Event.objects.filter(fanned_out_at__isnull=True):
+        fan_out_event(event.pk)
+    Delivery.objects.update(
+        state=DeliveryState.FAILED, last_status_code=503, last_error="The endpoint answered 503."
+    )
+    return Delivery.objects.filter(subscription=subscription).first()
+
+
+def test_staff_filter_deliveries(client, superuser, failed_delivery):
+    client.force_login(superuser)
+    base = "/admin/tracker/delivery/"
+    for query in ("", "?state=failed", "?code=5xx", "?error=yes", "?latency=fast",
+                  f"?partner__id__exact={failed_delivery.partner_id}",
+                  f"?subscription__id__exact={failed_delivery.subscription_id}"):  # fmt: skip
+        response = client.get(base + query)
+        assert response.status_code == 200, query
+    assert failed_delivery.message_id in client.get(base + "?code=5xx").content.decode()
+    assert failed_delivery.message_id not in client.get(base + "?code=2xx").content.decode()
+
+
+def test_staff_retry_many(
+    client, superuser, failed_delivery, no_broker, django_capture_on_commit_callbacks
+):
+    client.force_login(superuser)
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/tracker/delivery/",
+            {"action": "retry", "_selected_action": ids},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.PENDING}
+    assert {("notifications.deliver", pk) for pk in ids} <= {(n, i) for n, i, _c in no_broker}
+
+
+def test_viewers_see_but_cannot_retry(client, viewer_user, failed_delivery):
+    client.force_login(viewer_user)
+    response = client.get("/admin/tracker/delivery/")
+    if response.status_code == 200:
+        assert 'value="retry"' not in response.content.decode()
+    else:
+        assert response.status_code == 403
