@@ -1,0 +1,141 @@
+"""Nothing committed is lost and nothing is sent twice under another id: real Redis, real workers.
+
+Each test starts its own redis-server (so it can stop it) and Celery workers as subprocesses
+on the test database; the receiver is an HTTP server on loopback in this process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import Counter
+
+import pytest
+from django.conf import settings
+
+from config.celery_app import app as celery_app
+from tests.factories import make_law, make_partner
+from tracker.models import Delivery, DeliveryState
+from tracker.services.subscriptions import webhook_subscription_create
+from tracker.services.transitions import record_transition
+
+from .workers import RedisServer, Worker, point_celery_at, wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
+
+LAW_PATH = ["registered", "in_committee", "first_reading", "adopted_in_principle",
+            "second_reading", "adopted_as_whole"]  # fmt: skip
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    point_celery_at(server.url)
+    yield server
+    server.stop()
+    point_celery_at(settings.CELERY_BROKER_URL)
+    celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started: list[Worker] = []
+
+    def start(broker_url: str) -> Worker:
+        worker = Worker(broker_url, tmp_path).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def advance(law, status: str, day: int) -> None:
+    record_transition(
+        record=law,
+        to_status=status,
+        occurred_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=day),
+        recorded_by=None,
+    )
+
+
+def all_delivered(expected: int):
+    def check() -> bool:
+        states = Counter(Delivery.objects.values_list("state", flat=True))
+        return states.get(DeliveryState.SUCCEEDED, 0) == expected and sum(states.values()) == (
+            expected
+        )
+
+    return check
+
+
+def test_redis_down_while_status_changes_are_recorded(redis_server, workers, receiver):
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"), url=receiver.url(), event_types=["law.status_changed"]
+    )
+    law = make_law()
+    worker = workers(redis_server.url)
+    advance(law, LAW_PATH[0], 0)
+    wait_until(all_delivered(1), 30, f"the first delivery\n{worker.output()}")
+
+    redis_server.stop()
+    started = time.monotonic()
+    for day, status in enumerate(LAW_PATH[1:4], start=1):
+        advance(law, status, day)  # succeeds: the event is in the database
+    assert time.monotonic() - started < 10, "recording must not hang on the broker"
+    law.refresh_from_db()
+    assert law.status == LAW_PATH[3]
+    time.sleep(1.5)  # the worker notices the broker is gone
+    assert len(receiver.requests) == 1
+
+    redis_server.start()
+    wait_until(all_delivered(4), 60, f"every delivery after Redis came back\n{worker.output()}")
+    time.sleep(2)  # a duplicate, if any, would arrive now
+
+    ids = receiver.ids()
+    deliveries = Delivery.objects.filter(subscription=subscription)
+    assert set(ids) == {d.message_id for d in deliveries}
+    assert all(count == 1 for count in ids.values()), ids
+    sent_statuses = [r.body for r in receiver.requests]
+    for status in LAW_PATH[:4]:
+        assert sum(f'"to":"{status}"' in body for body in sent_statuses) == 1, status
+
+
+def test_worker_killed_mid_batch(redis_server, workers, receiver):
+    germany = make_partner("DE")
+    subscriptions = [
+        webhook_subscription_create(
+            partner=germany, url=receiver.url(f"/hook/{n}"), event_types=["law.status_changed"]
+        )[0]
+        for n in range(8)
+    ]
+    receiver.delay = 0.5
+    law = make_law()
+    first = workers(redis_server.url)
+    advance(law, LAW_PATH[0], 0)
+    receiver.wait_for(3, timeout=30)
+    first.kill()  # mid-batch, most likely in the middle of a request
+    states = Counter(Delivery.objects.values_list("state", flat=True))
+    # One attempt was cut off mid-request; its row waits for the lease to run out.
+    assert states[DeliveryState.SENDING] == 1, states
+    assert states[DeliveryState.SUCCEEDED] < len(subscriptions)
+
+    second = workers(redis_server.url)
+    wait_until(
+        all_delivered(len(subscriptions)), 60, f"every delivery after a restart\n{second.output()}"
+    )
+    time.sleep(1)
+
+    by_path: dict[str, set[str]] = {}
+    for request in receiver.requests:
+        by_path.setdefault(request.path, set()).add(request.headers["webhook-id"])
+    assert set(by_path) == {f"/hook/{n}" for n in range(8)}
+    for n, subscription in enumerate(subscriptions):
+        delivery = Delivery.objects.get(subscription=subscription)
+        # Every copy a receiver got carries the delivery's one webhook-id.
+        assert by_path[f"/hook/{n}"] == {delivery.message_id}
+    # The interrupted attempt was sent again (same id), so one receiver got two copies.
+    assert len(receiver.requests) == len(subscriptions) + 1
+    assert Delivery.objects.filter(attempts=2).count() == 1
