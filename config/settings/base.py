@@ -130,18 +130,28 @@ else:
 
 # --- Celery -----------------------------------------------------------------
 # With REDIS_URL unset, the broker is a folder on disk: no server to install.
-CELERY_BROKER_DIR = VAR_DIR / "broker"
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's file transport, its folders created (it does not create them itself)."""
+    options = {
+        "data_folder_in": folder / "queue",
+        "data_folder_out": folder / "queue",
+        "processed_folder": folder / "processed",
+        "control_folder": folder / "control",
+    }
+    for path in options.values():
+        path.mkdir(parents=True, exist_ok=True)
+    return {**{k: str(v) for k, v in options.items()}, "store_processed": False}
+
+
+CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", VAR_DIR / "broker"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_BROKER_DIR)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -1,5 +1,9 @@
 """The test suite: the same code as production, on whatever DATABASE_URL and REDIS_URL say."""
 
+import os
+from pathlib import Path
+
+from .base import filesystem_broker_options
 from .local import *  # noqa: F403
 
 DEBUG = False
@@ -16,10 +20,5 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-tracker.sqlite3")}  # noqa: F405
 if not REDIS_URL:  # noqa: F405
-    CELERY_BROKER_DIR = VAR_DIR / "test-broker"  # noqa: F405
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", VAR_DIR / "test-broker"))  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_BROKER_DIR)

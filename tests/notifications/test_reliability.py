@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 
 from config.celery_app import app as celery_app
+from config.settings.base import filesystem_broker_options
 from tests.factories import make_law, make_partner
 from tracker.models import Delivery, DeliveryState
 from tracker.services.subscriptions import webhook_subscription_create
@@ -42,8 +43,8 @@ def redis_server(tmp_path):
 def workers(tmp_path):
     started: list[Worker] = []
 
-    def start(broker_url: str) -> Worker:
-        worker = Worker(broker_url, tmp_path).start()
+    def start(broker_url: str, env: dict[str, str] | None = None) -> Worker:
+        worker = Worker(broker_url, tmp_path).start(env or {})
         started.append(worker)
         return worker
 
@@ -139,3 +140,23 @@ def test_worker_killed_mid_batch(redis_server, workers, receiver):
     # The interrupted attempt was sent again (same id), so one receiver got two copies.
     assert len(receiver.requests) == len(subscriptions) + 1
     assert Delivery.objects.filter(attempts=2).count() == 1
+
+
+def test_embedded_file_broker_delivers_without_redis(workers, receiver, tmp_path):
+    """What `make run` does for a newcomer: a worker and beat on the file broker."""
+    folder = tmp_path / "broker"
+    options = filesystem_broker_options(folder)
+    point_celery_at("filesystem://")
+    celery_app.conf.broker_transport_options = options
+    try:
+        webhook_subscription_create(
+            partner=make_partner("DE"), url=receiver.url(), event_types=["law.status_changed"]
+        )
+        law = make_law()
+        worker = workers("", env={"CELERY_BROKER_DIR": str(folder)})
+        advance(law, LAW_PATH[0], 0)
+        wait_until(all_delivered(1), 30, f"the delivery\n{worker.output()}")
+        assert len(receiver.requests) == 1
+    finally:
+        point_celery_at(settings.CELERY_BROKER_URL)
+        celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS

@@ -120,8 +120,8 @@ class Worker:
         self.log = directory / f"{self.name}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> Worker:
-        env = {**os.environ, **WORKER_ENV, "DATABASE_URL": database_url()}
+    def start(self, extra_env: dict[str, str]) -> Worker:
+        env = {**os.environ, **WORKER_ENV, "DATABASE_URL": database_url(), **extra_env}
         if self.broker_url:
             env["REDIS_URL"] = self.broker_url
         else:
