@@ -99,12 +99,13 @@ def record_update(
             setattr(locked, name, value)
             setattr(record, name, value)
         locked.full_clean()
-        if changed:
+        saved = bool(changed)
+        if saved:
             locked.save()
         changed += _set_many(locked, many)
         changed += list(related_changed)
         if changed:
-            if "updated_at" not in changed and not plain:
+            if not saved:
                 model.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
             emit_event(
                 type=f"{model.record_type}.updated",
