@@ -18,7 +18,7 @@ from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -81,6 +81,8 @@ API_SEGMENTS = {
     "facility": "facilities",
     "partner": "partners",
 }
+# Links typed without a scheme are taken as https.
+HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 IMPORT_SALT = "tracker.admin.import"
 IMPORT_MAX_AGE = 60 * 60
 
@@ -233,6 +235,7 @@ class RecordAdmin(SimpleHistoryAdmin):
     change_list_template = "admin/tracker/record_change_list.html"
     actions = ["archive_selected", "restore_selected", "export_csv", "export_xlsx"]
     list_per_page = 50
+    formfield_overrides = HTTPS_LINKS
     # Columns of CSV and XLSX exports, named after the model fields.
     export_columns: tuple[str, ...] = ()
     # The `IMPORT_SPECS` key when records of this type can be imported from CSV.

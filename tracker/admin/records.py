@@ -16,7 +16,7 @@ from tracker.models import (
     TaxMeasure,
 )
 
-from .base import ArchivedFilter, RecordAdmin
+from .base import HTTPS_LINKS, ArchivedFilter, RecordAdmin
 
 STATUS_FIELDS = ("status_badge", "created_at", "updated_at", "archived_at")
 STATUS_FIELDSET = (
@@ -33,18 +33,21 @@ INTERNAL_FIELDSET = (_("Staff only"), {"fields": ("internal_notes",)})
 
 
 class LawDocumentInline(admin.TabularInline):
+    formfield_overrides = HTTPS_LINKS
     model = LawDocument
     fields = ("kind", "title", "url", "published_on")
     extra = 0
 
 
 class AgreementInline(admin.TabularInline):
+    formfield_overrides = HTTPS_LINKS
     model = Agreement
     fields = ("title", "signed_on", "url")
     extra = 0
 
 
 class ContactInline(admin.TabularInline):
+    formfield_overrides = HTTPS_LINKS
     model = Contact
     fields = ("name", "role", "email", "phone")
     extra = 0
