@@ -13,6 +13,7 @@ from tracker.services.imports import LAW_SPEC, import_preview, import_records
 
 pytestmark = pytest.mark.django_db
 
+UK_TITLE = "Про спільне виробництво"
 GOOD_LAWS = (
     "title_uk,title_en,registration_number,registration_date,visibility,partners\n"
     "Про спільне виробництво,On joint production,13302,2025-05-20,public,DE;FR\n"
@@ -147,8 +148,8 @@ def test_facility_errors_name_the_column(editor):
     ("text", "message"),
     [
         ("", "empty"),
-        ("title_uk,title_en,colour\nПроєкт,b,red\n", "Unknown column(s): colour"),
-        ("title_uk\nПроєкт\n", "Missing required column(s): title_en"),
+        (f"title_uk,title_en,colour\n{UK_TITLE},b,red\n", "Unknown column(s): colour"),
+        (f"title_uk\n{UK_TITLE}\n", "Missing required column(s): title_en"),
         ("title_uk,title_en\n", "no records"),
     ],
 )
@@ -160,7 +161,8 @@ def test_file_level_problems_are_explained(text, message):
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_a_hint():
-    preview = import_preview(kind="law", content="title_uk,title_en\nПроєкт,Draft\n".encode("cp1251"))
+    text = f"title_uk,title_en\n{UK_TITLE},Draft\n"
+    preview = import_preview(kind="law", content=text.encode("cp1251"))
 
     assert "UTF-8" in preview.file_errors[0]
 
