@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from tests.admin.helpers import admin_url
 from tests.factories import make_facility, make_law, move
@@ -10,7 +11,8 @@ from tracker.models import Event, StatusChange
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+# The service judges "the future" by the date in the project's time zone.
+TODAY = timezone.localdate()
 
 
 def _post_transition(client, record, **values):

@@ -188,6 +188,7 @@ class StatusHistoryInline(GenericTabularInline):
     verbose_name = _("status change")
     verbose_name_plural = _("status history")
     ordering = ("occurred_on", "id")
+    classes = ["tracker-history"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recorded_by")
