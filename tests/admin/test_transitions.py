@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.admin.helpers import admin_url
-from tests.factories import make_facility, make_law, move
+from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
 from tracker.models import Event, StatusChange
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +175,38 @@ def test_final_status_offers_no_transition(client, editor):
     assert "?to=" not in html
     page = client.get(admin_url(facility, "transition"))
     assert page.context["form"].targets == ()
+
+
+@pytest.mark.parametrize(
+    ("make", "target"),
+    [
+        (make_law, "stakeholder_review"),
+        (make_tax_measure, "in_draft_law"),
+        (make_facility, "agreement_signed"),
+        (lambda: make_partner("DK"), "negotiating"),
+    ],
+)
+def test_every_record_type_is_moved_through_its_own_workflow(client, editor, make, target):
+    record = make()
+    client.force_login(editor)
+    html = client.get(admin_url(record, "change")).content.decode()
+    assert f"{admin_url(record, 'transition')}?to={target}" in html
+
+    response = _post_transition(client, record, to_status=target)
+
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == target
+    assert Event.objects.filter(
+        type=f"{record.record_type}.status_changed", record_id=record.pk, actor=editor
+    ).exists()
+
+
+def test_editor_reads_partners_but_may_record_their_cooperation_steps(client, editor):
+    partner = make_partner("DK", name_en="Denmark")
+    client.force_login(editor)
+
+    page = client.get(admin_url(partner, "change"))
+
+    assert not page.context["adminform"].form.fields  # superusers manage partners
+    assert f"{admin_url(partner, 'transition')}?to=negotiating" in page.content.decode()
