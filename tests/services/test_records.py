@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.factories import make_facility, make_law, make_partner, make_tax_measure
-from tracker.models import Event
+from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
+from tracker.models import DraftLaw, Event, Facility, StatusChange
 from tracker.selectors import Viewer, can_see, visible_events
 from tracker.services.errors import PermissionDeniedError
 from tracker.services.records import (
@@ -165,3 +167,52 @@ def test_create_cannot_set_status_or_system_fields():
     with pytest.raises(ValidationError) as refused:
         record_create(model=type(make_law()), values={"colour": "red"}, actor=None)
     assert "colour" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_deleting_a_record_with_a_status_history_keeps_its_events(superuser):
+    facility = make_facility()
+    move(facility, "agreement_signed", "financed")
+    pk = facility.pk
+
+    record_delete(record=facility, actor=superuser)
+
+    assert not Facility.objects.filter(pk=pk).exists()
+    assert not StatusChange.objects.filter(record_id=pk).exists()
+    types = list(
+        Event.objects.filter(record_type="facility", record_id=pk).values_list("type", flat=True)
+    )
+    assert types == [
+        "facility.created",
+        "facility.status_changed",
+        "facility.status_changed",
+        "facility.deleted",
+    ]
+    moved = Event.objects.filter(type="facility.status_changed", record_id=pk).last()
+    assert (moved.data["from"], moved.data["to"]) == ("agreement_signed", "financed")
+
+
+@pytest.mark.django_db
+def test_deleting_a_law_that_is_a_legal_basis_is_refused_with_a_message(superuser):
+    law = make_law()
+    make_tax_measure(legal_basis=law, name_en="Customs relief")
+    with pytest.raises(ValidationError) as refused:
+        record_delete(record=law, actor=superuser)
+    assert "Customs relief" in refused.value.messages[0]
+    assert DraftLaw.objects.filter(pk=law.pk).exists()
+    assert not Event.objects.filter(type="law.deleted").exists()
+
+
+@pytest.mark.django_db
+def test_update_compares_validated_values():
+    law = make_law(planned_next_step="Registration", planned_next_step_on="2025-07-31")
+    unchanged = record_update(
+        record=law,
+        values={"planned_next_step_on": "2025-07-31", "registration_number": ""},
+        actor=None,
+    )
+    assert unchanged == []
+    assert not _events(law, "updated").exists()
+    changed = record_update(record=law, values={"planned_next_step_on": "2025-08-01"}, actor=None)
+    assert changed == ["planned_next_step_on"]
+    assert law.planned_next_step_on == datetime.date(2025, 8, 1)
