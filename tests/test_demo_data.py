@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from tracker.models import (
     RECORD_MODELS,
@@ -77,7 +78,7 @@ def test_every_record_is_valid(demo):
 
 
 def test_every_history_is_ordered_and_ends_in_the_current_status(demo):
-    today = datetime.date.today()
+    today = timezone.localdate()
     for record in _all_records():
         workflow = record.workflow
         history = list(status_history(record))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from collections import deque
 
+from django.utils import timezone
+
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure
 from tracker.models import TrackedRecord
 from tracker.services.transitions import record_transition
@@ -47,7 +49,7 @@ def record_at(record_type: str, status: str, *, on: datetime.date | None = None)
     """A new record of `record_type` walked to `status`, every step dated `on`."""
     workflow = WORKFLOWS[record_type]
     record = MAKERS[record_type]()
-    day = on or datetime.date.today() - datetime.timedelta(days=30)
+    day = on or timezone.localdate() - datetime.timedelta(days=30)
     for target in PATHS[record_type][status]:
         record_transition(
             record=record,

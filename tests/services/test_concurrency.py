@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 import random
 import threading
 import time
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from tests.factories import make_facility
 from tracker.models import Event, Facility
@@ -25,7 +25,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-TODAY = datetime.date.today
+# The service's notion of today: the project's time zone, not the machine's.
+TODAY = timezone.localdate
 
 
 def _in_thread(target, results, barrier):

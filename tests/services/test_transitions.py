@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from tests.factories import make_facility, make_law, move
 from tests.services.helpers import PATHS, record_at, votes_for_transition
@@ -17,7 +18,8 @@ from tracker.services.records import record_archive
 from tracker.services.transitions import record_transition
 from tracker.workflows import WORKFLOWS, LawStatus
 
-TODAY = datetime.date.today
+# The service's notion of today: the project's time zone, not the machine's.
+TODAY = timezone.localdate
 
 ALLOWED = [
     pytest.param(name, source, target, id=f"{name}:{source}->{target}")
