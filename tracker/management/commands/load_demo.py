@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--file", type=Path, default=DEFAULT_FILE, help="Demo data file.")
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args, file: Path, verbosity: int = 1, **options):
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read the demo data in {file}: {exc}") from exc
-        loader = DemoLoader()
+        loader = DemoLoader(report=self.stdout.write if verbosity >= 2 else None)
         try:
             with transaction.atomic():
                 loader.load(data)
@@ -73,7 +74,8 @@ class Command(BaseCommand):
 
 
 class DemoLoader:
-    def __init__(self) -> None:
+    def __init__(self, report: Callable[[str], Any] | None = None) -> None:
+        self.report = report
         self.created: Counter[str] = Counter()
         self.transitions = 0
         self.where = "the file"
@@ -149,6 +151,8 @@ class DemoLoader:
         values = {k: v for k, v in entry.items() if k not in NOT_FIELDS}
         record = record_create(model=model, values=values, actor=None)
         self.created[label] += 1
+        if self.report:
+            self.report(f"Created {model._meta.verbose_name} {record}")
         return record
 
     def _walk(self, record: TrackedRecord, history: list[dict[str, Any]]) -> None:
@@ -165,6 +169,8 @@ class DemoLoader:
                 abstained=step.get("abstained"),
             )
             self.transitions += 1
+        if self.report and history:
+            self.report(f"  moved to {record.status} in {len(history)} steps")
 
 
 def _full_save(obj) -> None:
