@@ -259,3 +259,35 @@ def test_change_page_links_to_public_page_only_when_public_and_to_the_api(
     html = client.get(admin_url(public, "change")).content.decode()
     assert f'href="{reverse(url_name, kwargs={"pk": public.pk})}"' not in html
     assert f'href="{api_path.format(public.pk)}"' in html
+
+
+def test_superuser_deletes_a_record_with_history_and_the_audit_trail_stays(client, superuser):
+    law = move(make_law(title_en="With history"), "registered", "in_committee")
+    client.force_login(superuser)
+
+    confirm = client.get(admin_url(law, "delete"))
+    assert not confirm.context["protected"]
+    response = client.post(admin_url(law, "delete"), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not DraftLaw.objects.filter(pk=law.pk).exists()
+    assert Event.objects.filter(type="law.status_changed", record_id=law.pk).count() == 2
+    assert Event.objects.filter(type="law.deleted", record_id=law.pk).exists()
+
+
+def test_deleting_a_law_other_records_depend_on_is_explained_not_a_crash(client, superuser):
+    law = make_law()
+    make_tax_measure(name_en="Depends on it", legal_basis=law)
+    client.force_login(superuser)
+
+    confirm = client.get(admin_url(law, "delete"))
+    assert confirm.status_code == 200
+    assert "Depends on it" in str(confirm.context["protected"])
+
+    response = client.post(
+        admin_url(DraftLaw, "changelist"),
+        {"action": "delete_selected", "_selected_action": [law.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert DraftLaw.objects.filter(pk=law.pk).exists()
+    assert not Event.objects.filter(type="law.deleted").exists()

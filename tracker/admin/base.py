@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core import signing
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker.models import StatusChange, TrackedRecord, Visibility
+from tracker.models import Event, StatusChange, TrackedRecord, Visibility
 from tracker.selectors import status_history
 from tracker.services.errors import PermissionDeniedError, TransitionNotAllowed
 from tracker.services.imports import (
@@ -149,6 +149,10 @@ class ServiceRefused(Exception):
     def __init__(self, error: ValidationError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class DeleteRefused(Exception):
+    """`record_delete` refused; the admin says why instead of failing."""
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -355,11 +359,38 @@ class RecordAdmin(SimpleHistoryAdmin):
             record_delete(record=obj, actor=request.user)
         except PermissionDeniedError as exc:
             raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            raise DeleteRefused(" ".join(exc.messages)) from exc
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic(using=router.db_for_write(self.model)):
             for record in queryset:
                 self.delete_model(request, record)
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            collector = NestedObjects(using=router.db_for_write(self.model))
+            collector.collect(objs)
+            # `record_delete` unlinks the events from the status changes it deletes: the
+            # audit trail stays and does not block the deletion.
+            if all(isinstance(obj, Event) for obj in collector.protected):
+                protected = []
+        return to_delete, model_count, perms_needed, protected
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DeleteRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(self._url("change", unquote(object_id)))
+
+    def response_action(self, request, queryset):
+        try:
+            return super().response_action(request, queryset)
+        except DeleteRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     # --- archive and restore ---------------------------------------------------------------
 
