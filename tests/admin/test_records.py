@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.admin.helpers import admin_url, form_data
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
-from tracker.models import DraftLaw, Event, LawDocument, Visibility
+from tracker.models import DraftLaw, Event, LawDocument, PartnerCountry, Visibility
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +291,37 @@ def test_deleting_a_law_other_records_depend_on_is_explained_not_a_crash(client,
     assert response.status_code in (200, 302)
     assert DraftLaw.objects.filter(pk=law.pk).exists()
     assert not Event.objects.filter(type="law.deleted").exists()
+
+
+def test_superuser_adds_a_partner_with_an_agreement_and_a_contact(client, superuser):
+    client.force_login(superuser)
+    data = form_data(client.get(admin_url(PartnerCountry, "add")))
+    data.update(
+        code="NO",
+        name_en="Norway",
+        name_uk="Норвегія",
+        visibility="partners",
+        **{
+            "agreements-TOTAL_FORMS": "1",
+            "agreements-0-title": "Memorandum on defense industry cooperation",
+            "agreements-0-signed_on": "2024-11-05",
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-0-name": "Kari Nordmann",
+            "contacts-0-email": "kari@example.no",
+        },
+    )
+
+    response = client.post(admin_url(PartnerCountry, "add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    norway = PartnerCountry.objects.get(code="NO")
+    assert norway.agreements.get().signed_on == datetime.date(2024, 11, 5)
+    assert norway.contacts.get().name == "Kari Nordmann"
+    assert Event.objects.get(type="partner.created", record_id=norway.pk).actor == superuser
+
+    # Editing only an inline still leaves an updated event naming it.
+    data = form_data(client.get(admin_url(norway, "change")))
+    data["contacts-0-role"] = "Head of armaments cooperation"
+    assert client.post(admin_url(norway, "change"), data).status_code == 302
+    updated = Event.objects.get(type="partner.updated", record_id=norway.pk)
+    assert updated.data["changed"] == ["contacts"]
