@@ -145,3 +145,18 @@ def test_exported_text_cannot_run_as_a_spreadsheet_formula(client, editor):
     rows = _csv_rows(client.get(admin_url(DraftLaw, "export", "csv")))
 
     assert rows[0]["title_en"].startswith("'=")
+
+
+def test_facilities_filter_by_the_countries_they_are_in(client, viewer_user):
+    make_facility(name_en="Plant in Ukraine", country="UA")
+    make_facility(name_en="Plant in Denmark", country="DK")
+    client.force_login(viewer_user)
+
+    response = client.get(admin_url(Facility, "changelist") + "?country=DK")
+
+    assert [f.name_en for f in response.context["cl"].result_list] == ["Plant in Denmark"]
+    country_filter = next(
+        spec for spec in response.context["cl"].filter_specs if spec.title.lower() == "country"
+    )
+    offered = {choice["display"] for choice in country_filter.choices(response.context["cl"])}
+    assert offered == {"All", "Denmark", "Ukraine"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
 
 from tracker.models import (
     Agreement,
@@ -211,7 +212,7 @@ class FacilityAdmin(RecordAdmin):
         "product_category",
         "visibility",
         "partners",
-        "country",
+        ("country", CountryFilter),
         ArchivedFilter,
     )
     search_fields = ("name_en", "name_uk", "companies", "region")
