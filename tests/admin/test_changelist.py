@@ -1,6 +1,7 @@
 """The record lists: constant queries, badges, filters, and exports that follow the filters."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -160,3 +161,17 @@ def test_facilities_filter_by_the_countries_they_are_in(client, viewer_user):
     )
     offered = {choice["display"] for choice in country_filter.choices(response.context["cl"])}
     assert offered == {"All", "Denmark", "Ukraine"}
+
+
+def test_law_list_marks_an_overdue_next_step_in_words(client, viewer_user):
+    make_law(
+        title_en="Late law",
+        planned_next_step="First reading",
+        planned_next_step_on=datetime.date(2025, 7, 31),
+    )
+    client.force_login(viewer_user)
+
+    html = client.get(admin_url(DraftLaw, "changelist")).content.decode()
+
+    assert "First reading" in html
+    assert "<strong>overdue</strong>" in html

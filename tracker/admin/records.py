@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
@@ -62,7 +65,7 @@ class DraftLawAdmin(RecordAdmin):
         "status_badge",
         "visibility",
         "partner_codes",
-        "planned_next_step_on",
+        "next_step",
         "updated_at",
         "is_archived",
     )
@@ -117,6 +120,23 @@ class DraftLawAdmin(RecordAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("partners")
+
+    @admin.display(description=_("planned next step"), ordering="planned_next_step_on")
+    def next_step(self, law: DraftLaw) -> str:
+        if not law.planned_next_step:
+            return "—"
+        if law.planned_next_step_on is None:
+            return law.planned_next_step
+        overdue = law.planned_next_step_on < timezone.localdate() and not law.workflow.is_terminal(
+            law.status
+        )
+        return format_html(
+            '{} <span class="tracker-date{}">({}{})</span>',
+            law.planned_next_step,
+            " tracker-date--overdue" if overdue else "",
+            date_format(law.planned_next_step_on),
+            format_html(", <strong>{}</strong>", _("overdue")) if overdue else "",
+        )
 
 
 @admin.register(TaxMeasure)
