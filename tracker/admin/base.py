@@ -241,6 +241,8 @@ class RecordAdmin(SimpleHistoryAdmin):
     actions = ["archive_selected", "restore_selected", "export_csv", "export_xlsx"]
     list_per_page = 50
     formfield_overrides = HTTPS_LINKS
+    # The field-level history also lists the status each version had.
+    history_list_display = ["status", "visibility"]
     # Columns of CSV and XLSX exports, named after the model fields.
     export_columns: tuple[str, ...] = ()
     # The `IMPORT_SPECS` key when records of this type can be imported from CSV.
