@@ -26,6 +26,7 @@ run: install var
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_accounts --port $(PORT)
 	@echo "Starting the web app on http://$(HOST):$(PORT)/ and the notification worker (Ctrl-C stops both)."
+	export TRACKER_BASE_URL="$${TRACKER_BASE_URL:-http://$(HOST):$(PORT)}"; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO \
 		--schedule=var/celerybeat-schedule & \

@@ -26,6 +26,8 @@ from tracker.notifications import ssrf
 from tracker.notifications.signing import generate_secret
 from tracker.selectors import Viewer, visible_records
 
+from .events import emit_event
+
 EVENT_ACTIONS = ("created", "status_changed", "updated", "deleted")
 EVENT_TYPES = tuple(f"{r}.{a}" for r in RECORD_MODELS for a in EVENT_ACTIONS)
 EVENT_TYPE_PATTERNS = frozenset(EVENT_TYPES) | {f"{r}.*" for r in RECORD_MODELS} | {"*"}
@@ -180,12 +182,11 @@ def webhook_subscription_test(*, subscription: WebhookSubscription) -> Delivery:
 
     with transaction.atomic():
         now = timezone.now()
-        event = Event.objects.create(
-            type="webhook.test",
-            record_type="",
-            data={"subscription_id": subscription.pk},
-            fanned_out_at=now,
+        event = emit_event(
+            type="webhook.test", record_type="", data={"subscription_id": subscription.pk}
         )
+        # Meant for this subscription only: no fan-out to the others.
+        Event.objects.filter(pk=event.pk).update(fanned_out_at=now)
         delivery = Delivery.objects.create(
             event=event, subscription=subscription, partner_id=subscription.partner_id,
             next_attempt_at=now,
