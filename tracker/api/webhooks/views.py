@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import SessionAuthentication
@@ -16,10 +17,21 @@ from tracker.api.authentication import PartnerAPIKeyAuthentication, PartnerPrinc
 from tracker.models import Delivery, EmailSubscription, WebhookSubscription
 from tracker.services import subscriptions as services
 
+from . import schema  # noqa: F401  (registers the API key scheme)
 from . import serializers as s
 
 NOT_FOUND = OpenApiResponse(description="No such subscription or delivery of yours.")
 BAD_INPUT = OpenApiResponse(description="The input is invalid; the message says what to fix.")
+
+
+def documented(**kwargs):
+    """`extend_schema` built on drf-spectacular's AutoSchema, whatever the project default."""
+
+    def decorate(method):
+        method.schema = AutoSchema
+        return extend_schema(**kwargs)(method)
+
+    return decorate
 
 
 class IsPartner(permissions.BasePermission):
@@ -60,7 +72,7 @@ def _input(serializer_class, request: Request, *, partial: bool = False) -> dict
 
 
 class WebhookListView(PartnerView):
-    @extend_schema(
+    @documented(
         operation_id="webhooks_list",
         tags=["webhooks"],
         responses={200: s.WebhookOutput(many=True)},
@@ -70,7 +82,7 @@ class WebhookListView(PartnerView):
         found = WebhookSubscription.objects.filter(partner=self.partner(request)).order_by("id")
         return Response(s.WebhookOutput(found, many=True).data)
 
-    @extend_schema(
+    @documented(
         operation_id="webhooks_create",
         tags=["webhooks"],
         request=s.WebhookInput,
@@ -86,7 +98,7 @@ class WebhookListView(PartnerView):
 
 
 class WebhookDetailView(PartnerView):
-    @extend_schema(
+    @documented(
         operation_id="webhooks_retrieve",
         tags=["webhooks"],
         responses={200: s.WebhookOutput, 404: NOT_FOUND},
@@ -94,7 +106,7 @@ class WebhookDetailView(PartnerView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.WebhookOutput(self.webhook(request, pk)).data)
 
-    @extend_schema(
+    @documented(
         operation_id="webhooks_partial_update",
         tags=["webhooks"],
         request=s.WebhookInput(partial=True),
@@ -107,7 +119,7 @@ class WebhookDetailView(PartnerView):
         service_call(services.webhook_subscription_update, subscription=subscription, values=data)
         return Response(s.WebhookOutput(subscription).data)
 
-    @extend_schema(
+    @documented(
         operation_id="webhooks_update",
         tags=["webhooks"],
         request=s.WebhookInput,
@@ -119,7 +131,7 @@ class WebhookDetailView(PartnerView):
         service_call(services.webhook_subscription_update, subscription=subscription, values=data)
         return Response(s.WebhookOutput(subscription).data)
 
-    @extend_schema(
+    @documented(
         operation_id="webhooks_destroy", tags=["webhooks"], responses={204: None, 404: NOT_FOUND}
     )
     def delete(self, request: Request, pk: int) -> Response:
@@ -128,7 +140,7 @@ class WebhookDetailView(PartnerView):
 
 
 class WebhookTestView(PartnerView):
-    @extend_schema(
+    @documented(
         operation_id="webhooks_test",
         tags=["webhooks"],
         request=None,
@@ -144,7 +156,7 @@ class WebhookTestView(PartnerView):
 
 
 class WebhookRotateSecretView(PartnerView):
-    @extend_schema(
+    @documented(
         operation_id="webhooks_rotate_secret",
         tags=["webhooks"],
         request=None,
@@ -172,7 +184,7 @@ class DeliveryPagination(CursorPagination):
 
 
 class DeliveryListView(PartnerView):
-    @extend_schema(
+    @documented(
         operation_id="webhooks_deliveries_list",
         tags=["webhooks"],
         responses={200: s.DeliveryPageOutput, 404: NOT_FOUND},
@@ -197,7 +209,7 @@ class DeliveryLookup(PartnerView):
 
 
 class DeliveryDetailView(DeliveryLookup):
-    @extend_schema(
+    @documented(
         operation_id="webhooks_deliveries_retrieve",
         tags=["webhooks"],
         responses={200: s.DeliveryOutput, 404: NOT_FOUND},
@@ -207,7 +219,7 @@ class DeliveryDetailView(DeliveryLookup):
 
 
 class DeliveryRetryView(DeliveryLookup):
-    @extend_schema(
+    @documented(
         operation_id="webhooks_deliveries_retry",
         tags=["webhooks"],
         request=None,
@@ -222,7 +234,7 @@ class DeliveryRetryView(DeliveryLookup):
 
 
 class EmailSubscriptionListView(PartnerView):
-    @extend_schema(
+    @documented(
         operation_id="email_subscriptions_list",
         tags=["email subscriptions"],
         responses={200: s.EmailSubscriptionOutput(many=True)},
@@ -231,7 +243,7 @@ class EmailSubscriptionListView(PartnerView):
         found = EmailSubscription.objects.filter(partner=self.partner(request)).order_by("id")
         return Response(s.EmailSubscriptionOutput(found, many=True).data)
 
-    @extend_schema(
+    @documented(
         operation_id="email_subscriptions_create",
         tags=["email subscriptions"],
         request=s.EmailSubscriptionInput,
@@ -253,7 +265,7 @@ class EmailSubscriptionDetailView(PartnerView):
             partner=self.partner(request),
         )
 
-    @extend_schema(
+    @documented(
         operation_id="email_subscriptions_retrieve",
         tags=["email subscriptions"],
         responses={200: s.EmailSubscriptionOutput, 404: NOT_FOUND},
@@ -261,7 +273,7 @@ class EmailSubscriptionDetailView(PartnerView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.EmailSubscriptionOutput(self.subscription(request, pk)).data)
 
-    @extend_schema(
+    @documented(
         operation_id="email_subscriptions_partial_update",
         tags=["email subscriptions"],
         request=s.EmailSubscriptionInput(partial=True),
@@ -273,7 +285,7 @@ class EmailSubscriptionDetailView(PartnerView):
         service_call(services.email_subscription_update, subscription=subscription, values=data)
         return Response(s.EmailSubscriptionOutput(subscription).data)
 
-    @extend_schema(
+    @documented(
         operation_id="email_subscriptions_destroy",
         tags=["email subscriptions"],
         responses={204: None, 404: NOT_FOUND},
