@@ -193,6 +193,8 @@ WEBHOOKS_CLAIM_LEASE_SECONDS = float(
 )
 WEBHOOKS_SECRET_GRACE_HOURS = float(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
 WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
+# Certificates to trust for https endpoints; empty means the system's.
+WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "") or None
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

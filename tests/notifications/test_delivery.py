@@ -305,3 +305,32 @@ def test_email_subscribers_get_english_or_ukrainian_mail(inline_tasks):
     assert "Статус змінено" in by_address["desk@mod.example"].body
     assert "<h1" in by_address["desk@mod.example"].alternatives[0][0]
     assert Delivery.objects.filter(state=DeliveryState.SUCCEEDED).count() == 3
+
+
+def test_workers_racing_for_one_attempt_send_it_once(receiver, no_broker):
+    import threading
+
+    from django.db import connection
+
+    subscribe(make_partner("DE"), receiver.url())
+    move(make_law(), "registered")
+    event = Event.objects.get(type="law.status_changed")
+    (delivery_id,) = outbox.fan_out_event(event.pk)
+    start = threading.Barrier(6)
+    results = []
+
+    def worker():
+        try:
+            start.wait()
+            results.append(delivery_module.attempt_delivery(delivery_id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results.count(DeliveryState.SUCCEEDED) == 1
+    assert results.count(None) == 5
+    assert len(receiver.requests) == 1

@@ -125,3 +125,69 @@ def test_the_connection_goes_to_the_checked_address_with_the_original_host(
     assert len(receiver.requests) == 1
     assert receiver.requests[0].headers["host"] == f"hooks.bund.example:{receiver.port}"
     assert resolved == ["hooks.bund.example", "hooks.bund.example"]
+
+
+@pytest.fixture
+def https_receiver(tmp_path):
+    """An https receiver on loopback with a certificate for hooks.bund.example only."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from .conftest import Receiver, _handler
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed; cannot make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=hooks.bund.example", "-addext", "subjectAltName=DNS:hooks.bund.example",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    recv = Receiver()
+    server_names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(recv))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    recv.port = server.server_address[1]
+    recv.server_names = server_names
+    recv.cert = cert
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield recv
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_https_to_the_pinned_address_keeps_sni_and_certificate_checks(
+    https_receiver, monkeypatch, inline_tasks, settings
+):
+    settings.WEBHOOKS_CA_BUNDLE = str(https_receiver.cert)
+    monkeypatch.setattr(ssrf, "resolve", lambda host, port: ["127.0.0.1"])
+    germany = make_partner("DE")
+    good, _ = webhook_subscription_create(
+        partner=germany,
+        url=f"https://hooks.bund.example:{https_receiver.port}/in",
+        event_types=["law.status_changed"],
+    )
+    # Same address, a name the certificate does not cover: refused by the TLS check.
+    wrong, _ = webhook_subscription_create(
+        partner=germany,
+        url=f"https://other.bund.example:{https_receiver.port}/in",
+        event_types=["law.status_changed"],
+    )
+    move(make_law(), "registered")
+
+    assert len(https_receiver.requests) == 1
+    assert "hooks.bund.example" in https_receiver.server_names
+    assert "other.bund.example" in https_receiver.server_names
+    assert Delivery.objects.get(subscription=good).state == DeliveryState.SUCCEEDED
+    refused = Delivery.objects.get(subscription=wrong)
+    assert refused.state == DeliveryState.PENDING
+    assert "certificate" in refused.last_error.lower() or "hostname" in refused.last_error.lower()

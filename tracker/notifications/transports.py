@@ -115,6 +115,7 @@ def post_pinned(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
             server_hostname=host,
             assert_hostname=host,
             cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.WEBHOOKS_CA_BUNDLE,
             **pool_options,
         )
     else:
