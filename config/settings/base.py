@@ -164,7 +164,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Tasks carry ids only and finish in well under a minute (15 s HTTP timeout); the visibility
 # timeout is far above that, and long waits live in the database, never as broker countdowns.
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 5, "socket_timeout": 10})
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 2, "socket_timeout": 10})
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -14,9 +14,7 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 scratch = Path(tempfile.mkdtemp(prefix="tracker-measure-"))
@@ -33,7 +31,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from tests.factories import make_law, make_partner  # noqa: E402
-from tests.notifications.conftest import Receiver, _handler  # noqa: E402
+from tests.notifications.receiver import Receiver, serve  # noqa: E402
 from tests.notifications.workers import Worker, wait_until  # noqa: E402
 from tracker.models import Delivery, WebhookSubscription  # noqa: E402
 from tracker.services.subscriptions import webhook_subscription_create  # noqa: E402
@@ -47,10 +45,7 @@ PATH = ["registered", "in_committee", "first_reading", "returned_for_revision"] 
 def main() -> None:
     call_command("migrate", verbosity=0)
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    server.daemon_threads = True
-    receiver.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(receiver)
 
     broker = os.environ.get("REDIS_URL", "")
     worker = Worker(broker, scratch).start(

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from tests.factories import make_law, move
+from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState, WebhookSubscription
 from tracker.services.api_keys import api_key_issue
 
@@ -101,7 +102,7 @@ def test_update_rotate_and_delete(de_client, receiver, no_broker):
     assert de_client.get(f"/api/v1/webhooks/{pk}/").status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)
+@committing
 def test_test_delivery_and_retry_over_the_api(de_client, receiver, inline_tasks):
     created = create(de_client, receiver.url()).json()
     response = de_client.post(f"/api/v1/webhooks/{created['id']}/test/")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 
-import pytest
 from django.core import mail
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from tests.factories import make_law, make_partner, move
+from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState, Event, Visibility, WebhookSubscription
 from tracker.notifications import delivery as delivery_module
 from tracker.notifications import outbox
@@ -22,7 +22,7 @@ from tracker.services.subscriptions import (
     webhook_subscription_test,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = committing
 
 
 def subscribe(partner, url, event_types=("law.status_changed",), **extra):

@@ -16,13 +16,14 @@ from django.conf import settings
 from config.celery_app import app as celery_app
 from config.settings.base import filesystem_broker_options
 from tests.factories import make_law, make_partner
+from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState
 from tracker.services.subscriptions import webhook_subscription_create
 from tracker.services.transitions import record_transition
 
 from .workers import RedisServer, Worker, point_celery_at, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
+pytestmark = [committing, pytest.mark.redis, pytest.mark.slow]
 
 LAW_PATH = ["registered", "in_committee", "first_reading", "adopted_in_principle",
             "second_reading", "adopted_as_whole"]  # fmt: skip

@@ -7,6 +7,7 @@ import urllib3
 from django.core.exceptions import ValidationError
 
 from tests.factories import make_law, make_partner, move
+from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState
 from tracker.notifications import ssrf
 from tracker.services.subscriptions import webhook_subscription_create
@@ -83,7 +84,7 @@ def test_public_addresses_pass():
         assert ssrf.address_problem(ssrf.ipaddress.ip_address(address), allow_private=False) is None
 
 
-@pytest.mark.django_db(transaction=True)
+@committing
 def test_a_name_that_later_resolves_to_a_forbidden_address_is_refused_at_connect(
     strict, monkeypatch, inline_tasks
 ):
@@ -105,7 +106,7 @@ def test_a_name_that_later_resolves_to_a_forbidden_address_is_refused_at_connect
     assert "metadata" in delivery.last_error
 
 
-@pytest.mark.django_db(transaction=True)
+@committing
 def test_the_connection_goes_to_the_checked_address_with_the_original_host(
     receiver, monkeypatch, inline_tasks
 ):
@@ -133,10 +134,9 @@ def https_receiver(tmp_path):
     import shutil
     import ssl
     import subprocess
-    import threading
     from http.server import ThreadingHTTPServer
 
-    from .conftest import Receiver, _handler
+    from .receiver import Receiver, handler_for, serve
 
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed; cannot make a test certificate")
@@ -152,19 +152,17 @@ def https_receiver(tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.sni_callback = lambda sock, name, ctx: server_names.append(name)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(recv))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(recv))
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.daemon_threads = True
-    recv.port = server.server_address[1]
     recv.server_names = server_names
     recv.cert = cert
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve(recv, server)
     yield recv
     server.shutdown()
     server.server_close()
 
 
-@pytest.mark.django_db(transaction=True)
+@committing
 def test_https_to_the_pinned_address_keeps_sni_and_certificate_checks(
     https_receiver, monkeypatch, inline_tasks, settings
 ):
