@@ -110,6 +110,10 @@ def attempt_delivery(delivery_id: int) -> DeliveryState | None:
         if exc.permanent:
             return _record_permanent_failure(delivery, error=exc.message)
         return _record_retryable(delivery, outcome=None, error=exc.message)
+    except Exception as exc:
+        # A fault of ours: record it where staff look, and retry on the schedule.
+        logger.exception("Delivery %s failed unexpectedly", delivery.pk)
+        return _record_retryable(delivery, outcome=None, error=f"Internal error: {exc!r}")
     if outcome.ok:
         return _record_success(delivery, outcome)
     if outcome.status_code == 410:

@@ -1,0 +1,47 @@
+"""Small pieces with rules of their own: Retry-After, event type patterns, secrets."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from email.utils import format_datetime
+
+from django.utils import timezone
+
+from tracker.models.notifications import event_type_matches
+from tracker.notifications.delivery import RETRY_SCHEDULE, retry_delay
+from tracker.notifications.signing import generate_secret
+from tracker.notifications.transports import parse_retry_after
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    assert parse_retry_after("120") == 120
+    in_a_minute = format_datetime(timezone.now() + datetime.timedelta(minutes=1), usegmt=True)
+    assert 55 <= parse_retry_after(in_a_minute) <= 60
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+def test_retry_delay_follows_the_schedule_with_jitter_and_retry_after():
+    for attempt, planned in enumerate(RETRY_SCHEDULE, start=1):
+        assert planned * 0.9 <= retry_delay(attempt) <= planned * 1.1
+    assert retry_delay(1, retry_after=600) >= datetime.timedelta(seconds=600)
+    # A huge Retry-After is capped so that a delivery is not parked for ever.
+    assert retry_delay(1, retry_after=10**9) <= datetime.timedelta(hours=24)
+    assert len({retry_delay(2) for _ in range(5)}) > 1
+
+
+def test_event_type_patterns():
+    assert event_type_matches("law.*", "law.status_changed")
+    assert event_type_matches("*", "facility.created")
+    assert event_type_matches("law.created", "law.created")
+    assert not event_type_matches("law.*", "tax_measure.created")
+    assert not event_type_matches("law.created", "law.updated")
+
+
+def test_secrets_are_whsec_with_at_least_24_random_bytes():
+    secrets = {generate_secret() for _ in range(20)}
+    assert len(secrets) == 20
+    for secret in secrets:
+        assert secret.startswith("whsec_")
+        assert len(base64.b64decode(secret.removeprefix("whsec_"))) >= 24
