@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
@@ -30,6 +31,7 @@ from .authentication import viewer_for
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -39,7 +41,41 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class RecordFilterSet(filters.FilterSet):
+class StrictBooleanField(forms.Field):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs["widget"] = forms.TextInput  # not a widget that reads "maybe" as "no filter"
+        super().__init__(*args, **kwargs)
+
+
+class StrictFilterSet(filters.FilterSet):
+    """An empty value for a typed filter (date, number, choice, boolean) is an error, as any
+    other value that is not one; empty text filters simply do not filter."""
+
+    def is_valid(self) -> bool:
+        super().is_valid()
+        for name, flt in self.filters.items():
+            if isinstance(flt, filters.CharFilter) and not isinstance(flt, filters.ChoiceFilter):
+                continue
+            if "" in self.data.getlist(name) and name not in self.form.errors:
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+        return self.form.is_valid()
+
+
+class RecordFilterSet(StrictFilterSet):
     """Filters every record list has."""
 
     SEARCH_FIELDS: tuple[str, ...] = ()
@@ -51,9 +87,7 @@ class RecordFilterSet(filters.FilterSet):
     updated_before = filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", label="Changed before (ISO 8601 date-time)."
     )
-    q = filters.CharFilter(
-        method="filter_text", max_length=200, label="Text search in English and Ukrainian."
-    )
+    q = filters.CharFilter(method="filter_text", label="Text search in English and Ukrainian.")
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         condition = Q()
@@ -70,7 +104,6 @@ class RecordFilterSet(filters.FilterSet):
 def _partner_filter() -> filters.CharFilter:
     return filters.CharFilter(
         method="filter_partner",
-        max_length=200,
         label="Linked to any of these partner countries (ISO 3166-1 alpha-2, comma-separated).",
     )
 
@@ -81,12 +114,12 @@ class LawFilterSet(RecordFilterSet):
     status = filters.MultipleChoiceFilter(choices=LawStatus.choices)
     partner = _partner_filter()
     initiator = filters.ChoiceFilter(choices=Initiator.choices)
-    registration_number = filters.CharFilter(max_length=32)
-    lead_committee = filters.CharFilter(lookup_expr="icontains", max_length=300)
-    has_planned_step = filters.BooleanFilter(
+    registration_number = filters.CharFilter()
+    lead_committee = filters.CharFilter(lookup_expr="icontains")
+    has_planned_step = BooleanFilter(
         method="filter_has_planned_step", label="Has a planned next step with a date."
     )
-    overdue = filters.BooleanFilter(
+    overdue = BooleanFilter(
         method="filter_overdue", label="The planned next step's date has passed."
     )
 
@@ -125,10 +158,8 @@ class FacilityFilterSet(RecordFilterSet):
 
     status = filters.MultipleChoiceFilter(choices=FacilityStatus.choices)
     partner = _partner_filter()
-    country = filters.CharFilter(
-        method="filter_country", max_length=2, label="Where it is (ISO 3166-1 alpha-2)."
-    )
-    region = filters.CharFilter(lookup_expr="icontains", max_length=200)
+    country = filters.CharFilter(method="filter_country", label="Where it is (ISO 3166-1 alpha-2).")
+    region = filters.CharFilter(lookup_expr="icontains")
     product_category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
     enabling_law = IdFilter(method="filter_enabling_law", label="Id of an enabling draft law.")
 
@@ -149,7 +180,7 @@ class PartnerFilterSet(RecordFilterSet):
 
     status = filters.MultipleChoiceFilter(choices=CooperationStatus.choices)
     code = filters.CharFilter(
-        method="filter_code", max_length=200, label="ISO 3166-1 alpha-2 codes, comma-separated."
+        method="filter_code", label="ISO 3166-1 alpha-2 codes, comma-separated."
     )
 
     class Meta:
@@ -184,16 +215,31 @@ class StrictOrderingFilter(OrderingFilter):
             return fields
         return self.get_default_ordering(view)
 
+    def get_schema_operation_parameters(self, view):
+        fields = [name for name, _ in self.get_valid_fields(view.get_queryset(), view, {})]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort by this field; prefix `-` for descending. "
+                "Several, comma-separated, are allowed.",
+                "schema": {
+                    "type": "string",
+                    "enum": [p for name in fields for p in (name, f"-{name}")],
+                },
+            }
+        ]
+
 
 # --- Events ------------------------------------------------------------------------------
 
 EVENT_RECORD_TYPES = [(name, name) for name in RECORD_MODELS]
 
 
-class EventFilterSet(filters.FilterSet):
+class EventFilterSet(StrictFilterSet):
     type = filters.CharFilter(
         method="filter_type",
-        max_length=200,
         label="Event types, comma-separated; `*` matches anything, e.g. `law.*`.",
     )
     record_type = filters.ChoiceFilter(choices=EVENT_RECORD_TYPES)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from rest_framework import serializers
 
 from .problems import CONTENT_TYPE
@@ -96,3 +96,17 @@ class PartnerAPIKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Api-Key <key>`, issued per partner country by the ministry.",
         }
+
+
+class RecordSerializerExtension(OpenApiSerializerExtension):
+    """Document records as staff see them: staff-only fields appear, as optional properties."""
+
+    target_class = "tracker.api.serializers.RecordSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        from tracker.selectors import Viewer
+
+        cls = self.target if isinstance(self.target, type) else type(self.target)
+        staff_view = cls(context={"viewer": Viewer.staff()})
+        return auto_schema._map_basic_serializer(staff_view, direction)

@@ -364,14 +364,14 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter(
                 "after",
-                OpenApiTypes.INT64,
+                {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_ID},
                 description="Only events with a greater id.",
                 default=0,
             ),
             OpenApiParameter(
                 "limit",
-                OpenApiTypes.INT,
-                description="How many events at most (1-500).",
+                {"type": "integer", "minimum": 1, "maximum": settings.API_EVENTS_MAX_LIMIT},
+                description="How many events at most.",
                 default=100,
             ),
             ETAG_HEADER,
@@ -379,6 +379,13 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses={200: s.EventPageSerializer, 304: NOT_MODIFIED},
     )
     def list(self, request, *args, **kwargs):
+        blank = {
+            name: ["Give a value, or leave the parameter out."]
+            for name in ("after", "limit")
+            if request.query_params.get(name) == ""
+        }
+        if blank:
+            raise exceptions.ValidationError(blank)
         query = FeedQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         after, limit = query.validated_data["after"], query.validated_data["limit"]
