@@ -5,3 +5,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+urlpatterns += [path("", include("tracker.web.urls"))]
