@@ -115,9 +115,11 @@ def test_staff_records_a_transition_in_the_admin_and_the_public_page_shows_it(ne
         link.click()
     assert "/admin/tracker/draftlaw/" in page.url and "to=in_committee" in page.url
     form = page.locator("form:has([name=occurred_on])")
-    target = form.locator("[name=to_status]")
-    if target.evaluate("el => el.tagName") == "SELECT":
-        target.select_option("in_committee")
+    # The target may be offered as radio buttons or a select, preset from `?to=`; say it.
+    if form.locator("select[name=to_status]").count():
+        form.locator("select[name=to_status]").select_option("in_committee")
+    elif form.locator("input[type=radio][name=to_status]").count():
+        form.locator('input[type=radio][name=to_status][value="in_committee"]').check()
     form.locator("[name=occurred_on]").fill(today)
     form.locator("[name=note]").fill("Sent to the Committee on National Security.")
     form.locator("[name=source_url]").fill("https://rada.example/committee")
