@@ -23,7 +23,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots
 MISSING = "Chromium is not installed; install it with `apt-get install chromium` to run this test."
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = shutil.which("chromium")
     if path is None:
@@ -33,12 +33,15 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser(chromium_path):
+    """A browser for one test. Tests create their data in fixtures requested before this
+    one: while Playwright runs, this thread has an event loop and its own context, and the
+    database teardown (flush, serialized restore) must happen after it has stopped."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; Django would otherwise refuse
-    # the test's own database calls made while it is running.
+    # any database call made while it is running.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:

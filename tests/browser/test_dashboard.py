@@ -16,7 +16,8 @@ pytestmark = [
 ]
 
 
-def build_law():
+@pytest.fixture
+def public_law(transactional_db):
     today = timezone.localdate()
     germany = make_partner("DE", name_en="Germany", name_uk="Німеччина")
     law = make_law(
@@ -55,8 +56,10 @@ def build_law():
     return law
 
 
-def test_visitor_switches_to_ukrainian_and_follows_a_law_through_the_rada(new_page, screenshot):
-    law = build_law()
+def test_visitor_switches_to_ukrainian_and_follows_a_law_through_the_rada(
+    public_law, new_page, screenshot
+):
+    law = public_law
     page = new_page(viewport={"width": 1280, "height": 900})
     page.goto("/")
     assert page.locator("h1").inner_text() == "Joint defense production: where things stand"
