@@ -7,4 +7,10 @@ urlpatterns = [
     # Notifications: before any other api/v1/ include.
     path("api/v1/webhooks/", include("tracker.api.webhooks.urls")),
     path("api/v1/email-subscriptions/", include("tracker.api.webhooks.email_urls")),
+    path("api/v1/", include(("tracker.api.urls", "api"), namespace="api")),
 ]
+
+# Under /api/ these answer with a problem document; elsewhere they defer to Django's own.
+handler404 = "tracker.api.problems.handler404"
+handler500 = "tracker.api.problems.handler500"
+urlpatterns += [path("", include("tracker.web.urls"))]

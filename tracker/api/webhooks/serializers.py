@@ -17,22 +17,47 @@ RECORD_TYPES = ("law", "tax_measure", "facility", "partner")
 EVENT_TYPE_HELP = "Event types such as `law.status_changed`; `law.*` and `*` match several."
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: 0, 1 or "yes" are refused rather than guessed at."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SubscriptionFilterFields(serializers.Serializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(EVENT_TYPE_PATTERNS)),
         allow_empty=False,
+        min_length=1,
+        max_length=len(EVENT_TYPE_PATTERNS),
         help_text=EVENT_TYPE_HELP,
     )
     record_type = serializers.ChoiceField(
         choices=RECORD_TYPES, required=False, allow_blank=True, help_text="Only this record type."
     )
-    record_id = serializers.IntegerField(
+    record_id = StrictIntegerField(
         required=False, allow_null=True, min_value=1, help_text="Only this record."
     )
-    description = serializers.CharField(
+    description = StrictCharField(
         required=False, allow_blank=True, max_length=300, trim_whitespace=True
     )
-    is_active = serializers.BooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
 
 
 class WebhookInput(SubscriptionFilterFields):
