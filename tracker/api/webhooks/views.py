@@ -18,6 +18,21 @@ from tracker.services import subscriptions as services
 
 from . import serializers as s
 
+RECEIVING = """
+Deliveries follow the Standard Webhooks specification. Each is a `POST` with
+`Content-Type: application/json`, a body `{"type", "timestamp", "data"}` and the headers
+`webhook-id` (the same on every retry of one delivery: use it to ignore duplicates),
+`webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature`
+(`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with the base64-decoded part
+of the secret after `whsec_`; during a secret rotation two space-separated signatures).
+Verify with any Standard Webhooks library, e.g. `Webhook(secret).verify(body, headers)`.
+
+Answer 2xx within 15 seconds. Redirects are not followed. `410 Gone` switches the
+subscription off; any other answer or a timeout is retried after 5 s, 5 min, 30 min, 2 h,
+5 h, 10 h and 10 h (`Retry-After` is honoured), then the delivery fails and your contacts
+are told. Missed changes can always be read from `GET /api/v1/events/?after=<id>`.
+"""
+
 
 class IsPartner(permissions.BasePermission):
     message = "Subscriptions belong to a partner country: call with its API key."
@@ -73,6 +88,7 @@ class WebhookListView(PartnerView):
         request=s.WebhookInput,
         responses={201: s.WebhookWithSecretOutput},
         summary="Subscribe an endpoint; the secret is in this answer only",
+        description=RECEIVING,
     )
     def post(self, request: Request) -> Response:
         data = _input(s.WebhookInput, request)
