@@ -72,9 +72,9 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        if self.action in ("history", "transitions"):
-            return selectors.visible_records(self.model, self.viewer)
-        return selectors.api_records(self.model, self.viewer, detail=self.action != "list")
+        if self.action == "retrieve":
+            return selectors.api_records(self.model, self.viewer, detail=True)
+        return selectors.visible_records(self.model, self.viewer)
 
     def get_serializer_class(self):
         return {
@@ -103,7 +103,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
             viewer=self.viewer,
             request=request,
         )
-        queryset = self.filter_queryset(selectors.visible_records(self.model, self.viewer))
+        queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(rows.values(queryset))
         return self.get_paginated_response(rows.render(page))
 
