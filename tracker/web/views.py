@@ -47,9 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "latest_changes": queries.latest_changes(LATEST_CHANGES),
             "facility_stages": queries.facility_stages(),
             "facility_countries": queries.facilities_by_country(),
-            "partners": queries.with_stage_numbers(
-                queries.public_partners().order_by("local_name")
-            ),
+            "partners": queries.with_progress(queries.public_partners().order_by("local_name")),
             "partner_stages": queries.partner_stages(),
         },
     )
@@ -62,7 +60,7 @@ def _list_page(
     showing what to fix, with the other filters still applied."""
     valid = form.is_valid()
     page = Paginator(form.filter(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = queries.with_stage_numbers(page.object_list)
+    page.object_list = queries.with_progress(page.object_list)
     filtered = any(form.cleaned_data.values())
     return _render(
         request,
@@ -94,11 +92,7 @@ def law_detail(request: HttpRequest, pk: int) -> HttpResponse:
     law = get_object_or_404(queries.public_laws(text=True), pk=pk)
     history = queries.history_of(law)
     today = timezone.localdate()
-    next_step_overdue = bool(
-        law.planned_next_step_on
-        and law.planned_next_step_on < today
-        and not LAW_WORKFLOW.is_terminal(law.status)
-    )
+    next_step_overdue = queries.is_next_step_overdue(law, today)
     return _render(
         request,
         "web/law_detail.html",
