@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from tracker.workflows import LAW_WORKFLOW
@@ -19,19 +18,11 @@ from .stepper import build_stepper
 PAGE_SIZE = 20
 LATEST_CHANGES = 10
 
-NAV_ITEMS = (
-    ("home", "web:home", _("Overview")),
-    ("laws", "web:law-list", _("Draft laws")),
-    ("tax_measures", "web:tax-measure-list", _("Tax measures")),
-    ("facilities", "web:facility-list", _("Facilities")),
-    ("partners", "web:partner-list", _("Partner countries")),
-)
-
 
 def _render(
     request: HttpRequest, template: str, section: str, context: dict, status: int = 200
 ) -> HttpResponse:
-    context = {"nav_items": NAV_ITEMS, "section": section, **context}
+    context = {"section": section, **context}
     return render(request, template, context, status=status)
 
 
