@@ -10,5 +10,4 @@ urlpatterns = [
 # Under /api/ these answer with a problem document; elsewhere they defer to Django's own.
 handler404 = "tracker.api.problems.handler404"
 handler500 = "tracker.api.problems.handler500"
-
 urlpatterns += [path("", include("tracker.web.urls"))]

@@ -128,20 +128,6 @@ def previous_status_date(record: TrackedRecord):
     )
 
 
-def visible_status_changes(viewer: Viewer) -> QuerySet[StatusChange]:
-    """Status changes of the records `viewer` may see now (none of any other record)."""
-    changes = StatusChange.objects.all()
-    if viewer.is_staff:
-        return changes
-    about_visible = Q(pk__in=[])
-    for model in RECORD_MODELS.values():
-        about_visible |= Q(
-            content_type=ContentType.objects.get_for_model(model),
-            record_id__in=visible_records(model, viewer).values("pk"),
-        )
-    return changes.filter(about_visible)
-
-
 # --- API read models ---------------------------------------------------------
 # Querysets shaped for serialization: every related collection is prefetched once per
 # page through the same visibility rules, so a page costs the same queries at any size.
@@ -259,3 +245,17 @@ def linked_to_visible_partners(
             partnercountry__in=visible_partners(viewer).filter(code__in=codes),
         )
     )
+
+
+def visible_status_changes(viewer: Viewer) -> QuerySet[StatusChange]:
+    """Status changes of the records `viewer` may see now (none of any other record)."""
+    changes = StatusChange.objects.all()
+    if viewer.is_staff:
+        return changes
+    about_visible = Q(pk__in=[])
+    for model in RECORD_MODELS.values():
+        about_visible |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            record_id__in=visible_records(model, viewer).values("pk"),
+        )
+    return changes.filter(about_visible)
