@@ -26,21 +26,3 @@ def germany(db):
 @pytest.fixture
 def france(db):
     return make_partner("FR", name_en="France", name_uk="Франція")
-
-
-# --- Requests sent straight to the WSGI app ------------------------------------------------
-@pytest.fixture(autouse=True)
-def _request_signals_keep_the_test_connection():
-    """Like Django's test client, keep request signals from closing the test's connection.
-
-    Schema fuzzing calls the real WSGI handler, whose request_started/finished close any
-    connection inside a transaction: the test's own, on PostgreSQL or a SQLite file.
-    """
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)

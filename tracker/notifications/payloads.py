@@ -17,7 +17,7 @@ API_RESOURCES = {
     "partner": "partners",
 }
 # Fields whose changes are staff business; a partner hears neither their values nor names.
-STAFF_ONLY_FIELDS = frozenset({"internal_notes", "exact_site"})
+STAFF_ONLY_FIELDS = frozenset({"internal_notes", "exact_site", "contacts", "notification_emails"})
 STATUS_CHANGE_FIELDS = ("from", "to", "occurred_on", "note", "source_url")
 
 
