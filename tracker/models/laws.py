@@ -82,9 +82,17 @@ class DraftLaw(TrackedRecord):
         number = f"No. {self.registration_number} " if self.registration_number else ""
         return f"{number}{self.title_en}"
 
-    def save(self, *args, **kwargs):
+    def _normalize_registration_number(self) -> None:
         # An empty number means "not registered yet"; store NULL so uniqueness ignores it.
         self.registration_number = (self.registration_number or "").strip() or None
+
+    def clean(self) -> None:
+        # Runs before the constraints are validated, so "" is checked as "not registered".
+        super().clean()
+        self._normalize_registration_number()
+
+    def save(self, *args, **kwargs):
+        self._normalize_registration_number()
         super().save(*args, **kwargs)
 
 

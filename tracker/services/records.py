@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
-from tracker.models import TrackedRecord
+from tracker.models import Event, TrackedRecord
 
 from .errors import PermissionDeniedError
 from .events import emit_event
@@ -94,11 +95,14 @@ def record_update(
     plain, many = _split_fields(model, values)
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=record.pk)
-        changed = [name for name, value in plain.items() if getattr(locked, name) != value]
+        before = {name: getattr(locked, name) for name in plain}
         for name, value in plain.items():
             setattr(locked, name, value)
-            setattr(record, name, value)
+        # Compared after validation, which turns "2025-07-01" into a date, "" into None...
         locked.full_clean()
+        changed = [name for name in plain if getattr(locked, name) != before[name]]
+        for name in plain:
+            setattr(record, name, getattr(locked, name))
         saved = bool(changed)
         if saved:
             locked.save()
@@ -154,4 +158,14 @@ def record_delete(*, record: TrackedRecord, actor: AbstractBaseUser | None) -> N
             actor=actor,
             data={"label": str(record), "status": record.status},
         )
-        record.delete()
+        # The status changes go with the record; their events stay, and keep what they said.
+        Event.objects.filter(status_change__in=record.status_changes.all()).update(
+            status_change=None
+        )
+        try:
+            record.delete()
+        except ProtectedError as exc:
+            names = ", ".join(sorted({str(obj) for obj in exc.protected_objects})[:5])
+            raise ValidationError(
+                f"Other records depend on this one ({names}); unlink them or archive it instead."
+            ) from None

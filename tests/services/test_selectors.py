@@ -1,0 +1,146 @@
+"""Who sees what: public, partners-only and restricted records, for two partners."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_facility, make_law, make_partner, make_tax_measure
+from tracker.models import Event
+from tracker.selectors import (
+    Viewer,
+    can_see,
+    visible_events,
+    visible_facilities,
+    visible_laws,
+    visible_partners,
+    visible_records,
+    visible_tax_measures,
+)
+from tracker.services.records import record_update
+from tracker.services.transitions import record_transition
+
+MAKERS = {"law": make_law, "tax_measure": make_tax_measure, "facility": make_facility}
+
+
+@pytest.fixture
+def world(germany, france):
+    """Per record type: one record of each visibility, restricted ones linked or not."""
+    records = {}
+    for record_type, make in MAKERS.items():
+        records[record_type] = {
+            "public": make(visibility="public"),
+            "partners": make(visibility="partners"),
+            "restricted_de": make(visibility="restricted", partners=[germany]),
+            "restricted_both": make(visibility="restricted", partners=[germany, france]),
+            "restricted_none": make(visibility="restricted"),
+        }
+    records["partner"] = {
+        "public": make_partner("NL", visibility="public"),
+        "partners": make_partner("PL", visibility="partners"),
+        "restricted_de": germany,
+        "restricted_fr": france,
+    }
+    for partner in (germany, france):
+        record_update(record=partner, values={"visibility": "restricted"}, actor=None)
+    return records
+
+
+EXPECTED = {
+    # viewer -> keys of the records it sees, per record type
+    "de": {
+        "law": {"public", "partners", "restricted_de", "restricted_both"},
+        "partner": {"public", "partners", "restricted_de"},
+    },
+    "fr": {
+        "law": {"public", "partners", "restricted_both"},
+        "partner": {"public", "partners", "restricted_fr"},
+    },
+    "public": {"law": {"public"}, "partner": {"public"}},
+}
+
+
+def _viewer(name, germany, france):
+    return {
+        "de": Viewer.partner(germany),
+        "fr": Viewer.partner(france),
+        "public": Viewer.public(),
+        "staff": Viewer.staff(),
+    }[name]
+
+
+def _expected(viewer_name, record_type, records):
+    if viewer_name == "staff":
+        return set(records)
+    key = "partner" if record_type == "partner" else "law"
+    return EXPECTED[viewer_name][key]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer_name", ["de", "fr", "public", "staff"])
+@pytest.mark.parametrize("record_type", ["law", "tax_measure", "facility", "partner"])
+def test_visible_records(world, germany, france, viewer_name, record_type):
+    viewer = _viewer(viewer_name, germany, france)
+    records = world[record_type]
+    model = type(records["public"])
+    visible_ids = set(visible_records(model, viewer).values_list("pk", flat=True))
+    seen = {key for key, record in records.items() if record.pk in visible_ids}
+    assert seen == _expected(viewer_name, record_type, records)
+    for key, record in records.items():
+        assert can_see(record, viewer) == (key in seen)
+
+
+@pytest.mark.django_db
+def test_typed_selectors_use_the_same_rule(world, germany):
+    viewer = Viewer.partner(germany)
+    for selector, record_type in (
+        (visible_laws, "law"),
+        (visible_tax_measures, "tax_measure"),
+        (visible_facilities, "facility"),
+        (visible_partners, "partner"),
+    ):
+        expected = {r.pk for r in world[record_type].values() if can_see(r, viewer)}
+        assert set(selector(viewer).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer_name", ["de", "fr", "public", "staff"])
+def test_visible_events_follow_record_visibility(world, germany, france, viewer_name):
+    viewer = _viewer(viewer_name, germany, france)
+    for records in world.values():
+        for record in records.values():
+            if record.allowed_targets:
+                record_transition(
+                    record=record,
+                    to_status=record.allowed_targets[0],
+                    occurred_on=record.created_at.date(),
+                    recorded_by=None,
+                )
+    Event.objects.create(type="webhook.test", record_type="", data={})
+
+    expected = {
+        (record.record_type, record.pk)
+        for record_type, records in world.items()
+        for key, record in records.items()
+        if key in _expected(viewer_name, record_type, records)
+    }
+    events = list(visible_events(viewer))
+    assert {(e.record_type, e.record_id) for e in events} == expected
+    assert all(e.type != "webhook.test" for e in events)
+    assert [e.id for e in events] == sorted(e.id for e in events)
+    # Each visible record's whole story is there: created, status changed (and updates).
+    kinds = {e.type.split(".")[1] for e in events}
+    assert {"created", "status_changed"} <= kinds
+
+
+@pytest.mark.django_db
+def test_events_of_a_record_made_public_become_visible(france):
+    law = make_law(visibility="restricted")
+    viewer = Viewer.partner(france)
+    assert not visible_events(viewer).filter(record_type="law", record_id=law.pk).exists()
+    record_update(record=law, values={"visibility": "public"}, actor=None)
+    types = list(
+        visible_events(viewer)
+        .filter(record_type="law", record_id=law.pk)
+        .values_list("type", flat=True)
+    )
+    assert types == ["law.created", "law.updated"]
