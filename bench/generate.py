@@ -28,6 +28,7 @@ _CODES = (
     "HR SI GR HU MT CY IS TR MD GE AZ AM KZ UZ IL AE SA QA SG IN BR MX AR CL CO ZA NG KE MA PH"
 )
 PARTNER_CODES = _CODES.split()
+DOCUMENT_KINDS = ["text", "explanatory_note", "committee_conclusion", "comparison_table"]
 EPOCH = dt.datetime(2022, 1, 1, tzinfo=dt.UTC)
 
 
@@ -155,7 +156,18 @@ class Generator:
         rng = self.rng
         rows: dict[str, list[tuple]] = {
             k: []
-            for k in ("partner", "law", "law_p", "tax", "tax_p", "fac", "fac_p", "fac_l", "fac_t")
+            for k in (
+                "partner",
+                "law",
+                "law_p",
+                "law_doc",
+                "tax",
+                "tax_p",
+                "fac",
+                "fac_p",
+                "fac_l",
+                "fac_t",
+            )
         }
 
         codes = PARTNER_CODES[: self.n_partners]
@@ -237,6 +249,16 @@ class Generator:
             )
             for p in self.m2m(3):
                 rows["law_p"].append((lid, p))
+            for kind in rng.sample(DOCUMENT_KINDS, rng.randint(0, 3)):
+                rows["law_doc"].append(
+                    (
+                        lid,
+                        kind,
+                        f"{kind.replace('_', ' ').capitalize()} of draft law {lid}",
+                        f"https://itd.rada.gov.ua/billInfo/Bills/Card/{lid}?doc={kind}",
+                        c.date(),
+                    )
+                )
 
         for tid in range(1, self.n_tax + 1):
             path = walk(TAX_MEASURE_WORKFLOW, rng.randint(0, 4), rng)
@@ -379,7 +401,14 @@ class Generator:
     def write(self, rows: dict) -> dict[str, int]:
         from django.db import connection
 
-        from tracker.models import DraftLaw, Event, Facility, PartnerCountry, StatusChange
+        from tracker.models import (
+            DraftLaw,
+            Event,
+            Facility,
+            LawDocument,
+            PartnerCountry,
+            StatusChange,
+        )
         from tracker.models import TaxMeasure as TM
 
         def table(model):
@@ -404,6 +433,7 @@ class Generator:
                 " updated_at, archived_at",
             ),
             ("law_p", through(DraftLaw, "partners"), "draftlaw_id, partnercountry_id"),
+            ("law_doc", table(LawDocument), "law_id, kind, title, url, published_on"),
             (
                 "tax",
                 table(TM),

@@ -97,18 +97,36 @@ SQL_LAW_FAC = (
     " JOIN tracker_facility_enabling_laws e ON e.facility_id = f.id"
     f" WHERE e.draftlaw_id = %(id)s AND {VISIBLE_FAC} ORDER BY f.id"
 )
+# Visibility per event row with scalar subqueries: PostgreSQL cannot turn these into hashed
+# subplans that first collect every visible record, so a page costs the same at any size.
+_ROW_VISIBLE = (
+    "(SELECT {t}.archived_at IS NULL AND ({t}.visibility IN ('public', 'partners') OR"
+    " ({t}.visibility = 'restricted' AND (SELECT true FROM {through} x WHERE x.{fk} = {t}.id"
+    " AND x.partnercountry_id = %(partner)s LIMIT 1))) FROM {table} {t} WHERE {t}.id = e.record_id)"
+)
 SQL_EVENTS = (
     "SELECT e.id, e.type, e.record_type, e.record_id, e.occurred_at, e.data"
-    " FROM tracker_event e WHERE e.id > %(after)s AND e.type <> 'webhook.test' AND ("
-    " (e.record_type = 'law' AND e.record_id IN"
-    f"  (SELECT l.id FROM tracker_draftlaw l WHERE {VISIBLE_LAW}))"
-    " OR (e.record_type = 'tax_measure' AND e.record_id IN"
-    f"  (SELECT m.id FROM tracker_taxmeasure m WHERE {VISIBLE_TAX}))"
-    " OR (e.record_type = 'facility' AND e.record_id IN"
-    f"  (SELECT f.id FROM tracker_facility f WHERE {VISIBLE_FAC}))"
-    " OR (e.record_type = 'partner' AND e.record_id IN"
-    f"  (SELECT p.id FROM tracker_partnercountry p WHERE {VISIBLE_PARTNER})))"
-    " ORDER BY e.id LIMIT %(limit)s"
+    " FROM tracker_event e WHERE e.id > %(after)s AND e.type <> 'webhook.test'"
+    " AND COALESCE(CASE e.record_type"
+    " WHEN 'law' THEN "
+    + _ROW_VISIBLE.format(
+        t="l", table="tracker_draftlaw", through="tracker_draftlaw_partners", fk="draftlaw_id"
+    )
+    + " WHEN 'tax_measure' THEN "
+    + _ROW_VISIBLE.format(
+        t="m",
+        table="tracker_taxmeasure",
+        through="tracker_taxmeasure_partners",
+        fk="taxmeasure_id",
+    )
+    + " WHEN 'facility' THEN "
+    + _ROW_VISIBLE.format(
+        t="f", table="tracker_facility", through="tracker_facility_partners", fk="facility_id"
+    )
+    + " WHEN 'partner' THEN (SELECT p.archived_at IS NULL AND (p.visibility IN"
+    " ('public', 'partners') OR p.id = %(partner)s) FROM tracker_partnercountry p"
+    " WHERE p.id = e.record_id)"
+    " END, false) ORDER BY e.id LIMIT %(limit)s"
 )
 RESOURCES = {
     "law": "laws",

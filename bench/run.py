@@ -58,7 +58,7 @@ BENCH_PARTNER_ID = 1
 
 
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())}] {message}", flush=True)
 
 
 def configure_environment() -> None:
@@ -158,7 +158,7 @@ def wrk(port: int, paths: list[str], header: str, *, duration: float, connection
                 "wrk",
                 "-t1",
                 f"-c{connections}",
-                f"-d{duration}s",
+                f"-d{max(1, round(duration))}s",
                 "--timeout",
                 "10s",
                 "-s",
@@ -238,10 +238,12 @@ def issue_key() -> str:
 
 
 def visible_law_ids(limit: int) -> list[int]:
+    """Laws the bench partner sees that have related facilities and tax measures to show."""
     from tracker.selectors import Viewer, visible_laws
 
     viewer = Viewer.partner(BENCH_PARTNER_ID)
-    ids = list(visible_laws(viewer).order_by("id").values_list("id", flat=True))
+    laws = visible_laws(viewer).filter(facilities__isnull=False, tax_measures__isnull=False)
+    ids = sorted(set(laws.values_list("id", flat=True)))
     step = max(1, len(ids) // limit)
     return ids[::step][:limit]
 
@@ -297,6 +299,7 @@ def growth_probe(key: str, label: str, duration: float) -> dict:
     header = f"Authorization: Api-Key {key}"
     for name, (path, table) in probes.items():
         status, sqls = capture(path, key)
+        wrk(PORTS["ours"], [path], header, duration=1, connections=2)  # warm both workers
         plans = [explain(s) for s in main_queries(sqls, table)]
         load = wrk(PORTS["ours"], [path], header, duration=duration, connections=1)
         result[name] = {
