@@ -61,8 +61,26 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S', time.gmtime())}] {message}", flush=True)
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark database if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    log(f"Created database {name}")
+
+
 def configure_environment() -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    ensure_database(os.environ["DATABASE_URL"])
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
     os.environ["DJANGO_DEBUG"] = "0"
