@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from tracker.models import (
     RECORD_MODELS,
@@ -126,3 +126,136 @@ def previous_status_date(record: TrackedRecord):
         .values_list("occurred_on", flat=True)
         .first()
     )
+
+
+# --- API read models ---------------------------------------------------------
+# Querysets shaped for serialization: every related collection is prefetched once per
+# page through the same visibility rules, so a page costs the same queries at any size.
+
+
+def _visible_partner_codes(viewer: Viewer) -> Prefetch:
+    return Prefetch(
+        "partners",
+        queryset=visible_partners(viewer).only("id", "code").order_by("code"),
+        to_attr="visible_partner_list",
+    )
+
+
+def _summaries(lookup: str, queryset: QuerySet, to_attr: str, *fields: str) -> Prefetch:
+    return Prefetch(
+        lookup,
+        queryset=queryset.only("id", "status", *fields).order_by("id"),
+        to_attr=to_attr,
+    )
+
+
+def api_laws(viewer: Viewer, *, detail: bool = False) -> QuerySet[DraftLaw]:
+    laws = visible_laws(viewer).prefetch_related(_visible_partner_codes(viewer))
+    if detail:
+        laws = laws.prefetch_related(
+            "documents",
+            _summaries(
+                "tax_measures",
+                visible_tax_measures(viewer),
+                "visible_tax_measures",
+                "name_en",
+                "name_uk",
+                "legal_basis_id",
+            ),
+            _summaries(
+                "facilities", visible_facilities(viewer), "visible_facilities", "name_en", "name_uk"
+            ),
+        )
+    return laws
+
+
+def api_tax_measures(viewer: Viewer, *, detail: bool = False) -> QuerySet[TaxMeasure]:
+    measures = visible_tax_measures(viewer).prefetch_related(
+        _visible_partner_codes(viewer),
+        Prefetch(
+            "legal_basis",
+            queryset=visible_laws(viewer).only(
+                "id", "status", "title_en", "title_uk", "registration_number"
+            ),
+        ),
+    )
+    if detail:
+        measures = measures.prefetch_related(
+            _summaries(
+                "facilities", visible_facilities(viewer), "visible_facilities", "name_en", "name_uk"
+            ),
+        )
+    return measures
+
+
+def api_facilities(viewer: Viewer, *, detail: bool = False) -> QuerySet[Facility]:
+    facilities = visible_facilities(viewer).prefetch_related(_visible_partner_codes(viewer))
+    if detail:
+        facilities = facilities.prefetch_related(
+            _summaries(
+                "enabling_laws",
+                visible_laws(viewer),
+                "visible_enabling_laws",
+                "title_en",
+                "title_uk",
+                "registration_number",
+            ),
+            _summaries(
+                "tax_measures",
+                visible_tax_measures(viewer),
+                "visible_tax_measures",
+                "name_en",
+                "name_uk",
+                "legal_basis_id",
+            ),
+        )
+    return facilities
+
+
+def api_partners(viewer: Viewer, *, detail: bool = False) -> QuerySet[PartnerCountry]:
+    partners = visible_partners(viewer)
+    if detail:
+        partners = partners.prefetch_related("agreements")
+        if viewer.is_staff:
+            partners = partners.prefetch_related("contacts")
+    return partners
+
+
+API_RECORD_QUERYSETS = {
+    DraftLaw: api_laws,
+    TaxMeasure: api_tax_measures,
+    Facility: api_facilities,
+    PartnerCountry: api_partners,
+}
+
+
+def api_records(model: type[R], viewer: Viewer, *, detail: bool = False) -> QuerySet[R]:
+    return API_RECORD_QUERYSETS[model](viewer, detail=detail)
+
+
+def linked_to_visible_partners(
+    model: type[TrackedRecord], viewer: Viewer, codes: list[str]
+) -> Exists:
+    """Rows of `model` linked to any of the partner countries `codes` that `viewer` may see."""
+    through = model._meta.get_field("partners").remote_field.through
+    source = f"{model._meta.model_name}_id"
+    return Exists(
+        through.objects.filter(
+            **{source: OuterRef("pk")},
+            partnercountry__in=visible_partners(viewer).filter(code__in=codes),
+        )
+    )
+
+
+def visible_status_changes(viewer: Viewer) -> QuerySet[StatusChange]:
+    """Status changes of the records `viewer` may see now (none of any other record)."""
+    changes = StatusChange.objects.all()
+    if viewer.is_staff:
+        return changes
+    about_visible = Q(pk__in=[])
+    for model in RECORD_MODELS.values():
+        about_visible |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            record_id__in=visible_records(model, viewer).values("pk"),
+        )
+    return changes.filter(about_visible)

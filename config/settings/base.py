@@ -178,3 +178,64 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Partner REST API (tracker/api) ------------------------------------------
+# Throttle rates are per API key, per staff user and per anonymous client address;
+# counters live in the default cache (Redis when REDIS_URL is set).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+API_PAGE_SIZE = 25
+API_MAX_PAGE_SIZE = 100
+API_EVENTS_MAX_LIMIT = 500
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tracker.api.authentication.PartnerAPIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["tracker.api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tracker.api.throttling.PartnerKeyThrottle",
+        "tracker.api.throttling.StaffThrottle",
+        "tracker.api.throttling.AnonymousThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "partner": os.environ.get("API_THROTTLE_PARTNER", "1200/min"),
+        "staff": os.environ.get("API_THROTTLE_STAFF", "1200/min"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "tracker.api.problems.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Co-production legislation tracker API",
+    "DESCRIPTION": (
+        "Read access for partner governments to the draft laws, tax measures, partner "
+        "cooperation and joint production facilities behind joint defense production, "
+        "the change feed, and (for staff) recording status changes. Authenticate with "
+        "`Authorization: Api-Key <key>`. Every error is an RFC 9457 problem document "
+        "(`application/problem+json`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "LawStatus": "tracker.workflows.LawStatus",
+        "TaxMeasureStatus": "tracker.workflows.TaxMeasureStatus",
+        "FacilityStatus": "tracker.workflows.FacilityStatus",
+        "CooperationStatus": "tracker.workflows.CooperationStatus",
+        "Visibility": "tracker.models.common.Visibility",
+        "Currency": "tracker.models.common.Currency",
+        "Initiator": "tracker.models.laws.Initiator",
+        "DocumentKind": "tracker.models.laws.DocumentKind",
+        "TaxMeasureKind": "tracker.models.tax_measures.TaxMeasureKind",
+        "ProductCategory": "tracker.models.facilities.ProductCategory",
+    },
+}

@@ -48,10 +48,15 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
         key = key.strip()
         if not key:
             raise exceptions.AuthenticationFailed("The Api-Key header carries no key.")
-        try:
-            api_key = PartnerAPIKey.objects.select_related("partner").get_from_key(key)
-        except PartnerAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
+        prefix, _, _ = key.partition(".")
+        api_key = (
+            PartnerAPIKey.objects.get_usable_keys()
+            .select_related("partner")
+            .filter(prefix=prefix)
+            .first()
+        )
+        if api_key is None or not api_key.is_valid(key):
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed("This API key has expired.")
         now = timezone.now()

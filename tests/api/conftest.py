@@ -1,0 +1,49 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tracker.services.api_keys import api_key_issue
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+def client_for_key(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+@pytest.fixture
+def de_client(germany):
+    _, key = api_key_issue(partner=germany, name="DE system")
+    return client_for_key(key)
+
+
+@pytest.fixture
+def fr_client(france):
+    _, key = api_key_issue(partner=france, name="FR system")
+    return client_for_key(key)
+
+
+@pytest.fixture
+def editor_client(editor):
+    client = APIClient()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer_user):
+    client = APIClient()
+    client.force_login(viewer_user)
+    return client

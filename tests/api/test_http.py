@@ -1,0 +1,144 @@
+"""The HTTP contract: one problem shape for errors, ETags, throttling, pagination limits."""
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from tests.factories import make_law
+from tracker.models import Visibility
+
+PROBLEM_KEYS = {"type", "title", "status", "detail"}
+
+
+def _assert_problem(response, status):
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) >= PROBLEM_KEYS
+    assert body["status"] == status
+    return body
+
+
+@pytest.mark.django_db
+def test_errors_are_problem_documents(anon, de_client):
+    law = make_law()
+    _assert_problem(anon.get("/api/v1/laws/999999/"), 404)
+    _assert_problem(anon.get("/api/v1/laws/99999999999999999999999/"), 404)
+    _assert_problem(anon.get("/api/v1/no-such-thing/"), 404)
+    _assert_problem(anon.delete(f"/api/v1/laws/{law.pk}/"), 405)
+    _assert_problem(anon.options("/api/v1/laws/"), 405)
+    _assert_problem(anon.get("/api/v1/laws/", {"status": "bogus"}), 400)
+    _assert_problem(anon.get("/api/v1/laws/", {"ordering": "internal_notes"}), 400)
+    _assert_problem(anon.get("/api/v1/laws/", {"page_size": 0}), 400)
+    _assert_problem(anon.get("/api/v1/laws/", {"page_size": 101}), 400)
+    _assert_problem(anon.get("/api/v1/laws/", {"cursor": "garbage"}), 404)
+    _assert_problem(anon.get("/api/v1/events/", {"after": -1}), 400)
+    _assert_problem(anon.get("/api/v1/events/", {"limit": 100000}), 400)
+    _assert_problem(anon.get("/api/v1/laws/", HTTP_ACCEPT="text/html"), 406)
+
+
+@pytest.mark.django_db
+def test_unexpected_failure_is_a_500_problem(monkeypatch):
+    from tracker import selectors
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(selectors, "api_records", boom)
+    client = APIClient(raise_request_exception=False)
+    body = _assert_problem(client.get("/api/v1/laws/"), 500)
+    assert "simulated" not in body["detail"]
+
+
+@pytest.mark.django_db
+def test_etag_and_if_none_match(anon, de_client, germany):
+    make_law(visibility=Visibility.PUBLIC)
+    make_law(partners=[germany], visibility=Visibility.RESTRICTED)
+    first = anon.get("/api/v1/laws/")
+    etag = first["ETag"]
+    assert etag
+    assert anon.get("/api/v1/laws/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # Another caller sees another list under the same URL: another tag.
+    assert de_client.get("/api/v1/laws/")["ETag"] != etag
+    assert de_client.get("/api/v1/laws/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    # A change makes the old tag stale.
+    make_law(visibility=Visibility.PUBLIC)
+    assert anon.get("/api/v1/laws/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.django_db
+def test_detail_etag(anon):
+    law = make_law()
+    response = anon.get(f"/api/v1/laws/{law.pk}/")
+    again = anon.get(f"/api/v1/laws/{law.pk}/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    assert again["ETag"] == response["ETag"]
+    assert "Authorization" in response["Vary"]
+
+
+def _rates(**rates):
+    return override_settings(
+        REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {
+                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                **rates,
+            },
+        }
+    )
+
+
+@pytest.mark.django_db
+def test_anonymous_callers_are_throttled_with_retry_after(anon):
+    with _rates(anon="3/min"):
+        for _ in range(3):
+            assert anon.get("/api/v1/laws/").status_code == 200
+        response = anon.get("/api/v1/laws/")
+    body = _assert_problem(response, 429)
+    assert int(response["Retry-After"]) > 0
+    assert body["type"].endswith("throttled")
+
+
+@pytest.mark.django_db
+def test_each_key_has_its_own_budget(de_client, fr_client):
+    with _rates(partner="2/min"):
+        assert de_client.get("/api/v1/laws/").status_code == 200
+        assert de_client.get("/api/v1/laws/").status_code == 200
+        assert de_client.get("/api/v1/laws/").status_code == 429
+        assert fr_client.get("/api/v1/laws/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_cursor_pagination_walks_every_record_once(anon):
+    laws = {make_law().pk for _ in range(7)}
+    seen = []
+    url = "/api/v1/laws/?page_size=3"
+    while url:
+        body = anon.get(url).json()
+        assert len(body["results"]) <= 3
+        seen += [item["id"] for item in body["results"]]
+        url = body["next"]
+    assert sorted(seen) == sorted(laws)
+
+
+@pytest.mark.django_db
+def test_filters_and_ordering(anon, germany, france):
+    a = make_law(title_en="Drone production", title_uk="Виробництво дронів", partners=[germany])
+    b = make_law(
+        title_en="Ammunition",
+        registration_number="13302",
+        registration_date="2025-05-01",
+        partners=[france],
+        initiator="mps",
+    )
+    ids = lambda **p: [x["id"] for x in anon.get("/api/v1/laws/", p).json()["results"]]  # noqa: E731
+    assert ids(q="drone") == [a.pk]
+    assert ids(q="дронів") == [a.pk]
+    assert ids(partner="fr") == [b.pk]
+    assert sorted(ids(partner="DE,FR")) == sorted([a.pk, b.pk])
+    assert ids(initiator="mps") == [b.pk]
+    assert ids(registration_number="13302") == [b.pk]
+    assert ids(ordering="title_en") == [b.pk, a.pk]
+    assert ids(ordering="-title_en") == [a.pk, b.pk]
+    assert ids(updated_after="2999-01-01T00:00:00Z") == []

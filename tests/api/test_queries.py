@@ -1,0 +1,118 @@
+"""Every list runs the same number of queries for a page of 1 and a page of 100."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
+from tracker.models import Agreement, Visibility
+
+LISTS = [
+    "/api/v1/laws/",
+    "/api/v1/tax-measures/",
+    "/api/v1/facilities/",
+    "/api/v1/partners/",
+    "/api/v1/events/",
+]
+
+
+@pytest.fixture
+def many_records(germany, france):
+    partners = [germany, france]
+    for code in (
+        "PL",
+        "DK",
+        "SE",
+        "NO",
+        "CZ",
+        "FI",
+        "NL",
+        "GB",
+        "IT",
+        "ES",
+        "PT",
+        "BE",
+        "AT",
+        "LT",
+        "LV",
+        "EE",
+        "SK",
+        "RO",
+        "BG",
+        "HR",
+        "SI",
+        "IE",
+        "CA",
+        "US",
+        "JP",
+        "AU",
+        "NZ",
+        "KR",
+        "CH",
+        "LU",
+        "IS",
+        "MT",
+        "CY",
+        "GR",
+        "HU",
+        "TR",
+        "MD",
+        "GE",
+        "AL",
+        "MK",
+        "ME",
+        "BA",
+        "RS",
+        "IL",
+        "SG",
+        "AE",
+        "SA",
+        "QA",
+        "KW",
+    ):
+        partner = make_partner(code, visibility=Visibility.PUBLIC)
+        Agreement.objects.create(partner=partner, title="MoU", signed_on="2025-01-01")
+        partners.append(partner)
+    visibilities = [Visibility.PUBLIC, Visibility.PARTNERS, Visibility.RESTRICTED]
+    for i in range(50):
+        linked = [partners[i % len(partners)], partners[(i + 3) % len(partners)]]
+        visibility = visibilities[i % 3]
+        law = make_law(partners=linked, visibility=visibility)
+        measure = make_tax_measure(partners=linked, visibility=visibility, legal_basis=law)
+        facility = make_facility(partners=linked, visibility=visibility)
+        facility.enabling_laws.add(law)
+        facility.tax_measures.add(measure)
+        if i % 10 == 0:
+            move(law, "registered")
+
+
+def _count(client, url, size):
+    param = "limit" if "events" in url else "page_size"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {param: size})
+    assert response.status_code == 200, response.content
+    return len(queries), len(response.json()["results"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("caller", ["anon", "de", "staff"])
+def test_lists_run_constant_queries(many_records, anon, de_client, editor_client, url, caller):
+    client = {"anon": anon, "de": de_client, "staff": editor_client}[caller]
+    client.get("/api/v1/laws/")  # warm up: key last-used stamp, session
+    one, items_one = _count(client, url, 1)
+    hundred, items_hundred = _count(client, url, 100)
+    assert (items_one, items_hundred > 10) == (1, True)
+    assert one == hundred, f"{url}: {one} queries for 1 item, {hundred} for {items_hundred}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/laws/", "/api/v1/facilities/", "/api/v1/tax-measures/"])
+def test_details_do_not_query_per_related_record(many_records, de_client, url):
+    ids = [item["id"] for item in de_client.get(url, {"page_size": 100}).json()["results"]]
+    counts = set()
+    for pk in ids[:5]:
+        with CaptureQueriesContext(connection) as queries:
+            assert de_client.get(f"{url}{pk}/").status_code == 200
+        counts.add(len(queries))
+    assert len(counts) == 1

@@ -1,0 +1,78 @@
+"""Schema-driven fuzzing: generated requests against the served schema, through the WSGI app.
+
+Bounded (examples, coverage and fuzzing phases, a few examples each) so that it runs in
+`make test`. Every response must be a non-5xx that conforms to the schema.
+"""
+
+import pytest
+import schemathesis
+from django.conf import settings as django_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
+from tracker.models import Visibility
+from tracker.services.api_keys import api_key_issue
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "generation": {"max-examples": 8, "deterministic": True, "no-shrink": True},
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+            "stateful": {"enabled": False},
+        },
+    }
+)
+
+
+@pytest.fixture
+def api_data(db, germany, france, settings):
+    settings.REST_FRAMEWORK = {
+        **django_settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "partner": "100000/min", "staff": "1/min"},
+    }
+    poland = make_partner("PL", visibility=Visibility.RESTRICTED)
+    law = make_law(
+        partners=[germany],
+        visibility=Visibility.RESTRICTED,
+        registration_number="1",
+        registration_date="2025-01-01",
+    )
+    make_law(partners=[france], visibility=Visibility.PUBLIC)
+    measure = make_tax_measure(
+        partners=[germany, poland], legal_basis=law, amount="10.00", amount_currency="EUR"
+    )
+    facility = make_facility(
+        partners=[germany], exact_site="secret", investment="5.5", investment_currency="EUR"
+    )
+    facility.enabling_laws.add(law)
+    facility.tax_measures.add(measure)
+    move(law, "registered", "in_committee", "first_reading")
+    _, key = api_key_issue(partner=germany, name="fuzz")
+    return key
+
+
+def _load_schema():
+    # Loaded at collection: generating the schema reads code, not the database.
+    from config.wsgi import application
+
+    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, config=CONFIG)
+
+
+schema = _load_schema()
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
+def test_api_as_anonymous_caller(case, api_data):
+    case.call_and_validate()
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
+def test_api_as_partner(case, api_data):
+    case.call_and_validate(headers={"Authorization": f"Api-Key {api_data}"})

@@ -1,0 +1,258 @@
+"""Query filters and ordering for the record lists and the change feed."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
+from rest_framework.filters import OrderingFilter
+
+from tracker import selectors
+from tracker.models import (
+    RECORD_MODELS,
+    DraftLaw,
+    Facility,
+    Initiator,
+    PartnerCountry,
+    ProductCategory,
+    TaxMeasure,
+    TaxMeasureKind,
+    Visibility,
+)
+from tracker.workflows import CooperationStatus, FacilityStatus, LawStatus, TaxMeasureStatus
+
+from .authentication import viewer_for
+
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs["widget"] = forms.TextInput  # not a widget that reads "maybe" as "no filter"
+        super().__init__(*args, **kwargs)
+
+
+class StrictFilterSet(filters.FilterSet):
+    """An empty value for a typed filter (date, number, choice, boolean) is an error, as any
+    other value that is not one; empty text filters simply do not filter."""
+
+    def is_valid(self) -> bool:
+        super().is_valid()
+        for name, flt in self.filters.items():
+            if isinstance(flt, filters.CharFilter) and not isinstance(flt, filters.ChoiceFilter):
+                continue
+            if "" in self.data.getlist(name) and name not in self.form.errors:
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+        return self.form.is_valid()
+
+
+class RecordFilterSet(StrictFilterSet):
+    """Filters every record list has."""
+
+    SEARCH_FIELDS: tuple[str, ...] = ()
+
+    visibility = filters.ChoiceFilter(choices=Visibility.choices)
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", label="Changed after (ISO 8601 date-time)."
+    )
+    updated_before = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lt", label="Changed before (ISO 8601 date-time)."
+    )
+    q = filters.CharFilter(method="filter_text", label="Text search in English and Ukrainian.")
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        condition = Q()
+        for field in self.SEARCH_FIELDS:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+    def filter_partner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        codes = [code.strip().upper() for code in value.split(",") if code.strip()]
+        viewer = viewer_for(self.request)
+        return queryset.filter(selectors.linked_to_visible_partners(queryset.model, viewer, codes))
+
+
+def _partner_filter() -> filters.CharFilter:
+    return filters.CharFilter(
+        method="filter_partner",
+        label="Linked to any of these partner countries (ISO 3166-1 alpha-2, comma-separated).",
+    )
+
+
+class LawFilterSet(RecordFilterSet):
+    SEARCH_FIELDS = ("title_en", "title_uk", "summary_en", "summary_uk", "registration_number")
+
+    status = filters.MultipleChoiceFilter(choices=LawStatus.choices)
+    partner = _partner_filter()
+    initiator = filters.ChoiceFilter(choices=Initiator.choices)
+    registration_number = filters.CharFilter()
+    lead_committee = filters.CharFilter(lookup_expr="icontains")
+    has_planned_step = BooleanFilter(
+        method="filter_has_planned_step", label="Has a planned next step with a date."
+    )
+    overdue = BooleanFilter(
+        method="filter_overdue", label="The planned next step's date has passed."
+    )
+
+    class Meta:
+        model = DraftLaw
+        fields = ["status", "initiator", "registration_number", "visibility"]
+
+    def filter_has_planned_step(self, queryset, name, value):
+        has = Q(planned_next_step_on__isnull=False)
+        return queryset.filter(has if value else ~has)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(planned_next_step_on__lt=timezone.localdate())
+        return queryset.filter(overdue if value else ~overdue)
+
+
+class TaxMeasureFilterSet(RecordFilterSet):
+    SEARCH_FIELDS = ("name_en", "name_uk", "description_en", "description_uk", "beneficiaries")
+
+    status = filters.MultipleChoiceFilter(choices=TaxMeasureStatus.choices)
+    partner = _partner_filter()
+    kind = filters.MultipleChoiceFilter(choices=TaxMeasureKind.choices)
+    legal_basis = IdFilter(method="filter_legal_basis", label="Id of the draft law it rests on.")
+
+    class Meta:
+        model = TaxMeasure
+        fields = ["status", "kind", "visibility"]
+
+    def filter_legal_basis(self, queryset, name, value):
+        laws = selectors.visible_laws(viewer_for(self.request)).filter(pk=value)
+        return queryset.filter(legal_basis__in=laws)
+
+
+class FacilityFilterSet(RecordFilterSet):
+    SEARCH_FIELDS = ("name_en", "name_uk", "description_en", "description_uk", "companies")
+
+    status = filters.MultipleChoiceFilter(choices=FacilityStatus.choices)
+    partner = _partner_filter()
+    country = filters.CharFilter(method="filter_country", label="Where it is (ISO 3166-1 alpha-2).")
+    region = filters.CharFilter(lookup_expr="icontains")
+    product_category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
+    enabling_law = IdFilter(method="filter_enabling_law", label="Id of an enabling draft law.")
+
+    class Meta:
+        model = Facility
+        fields = ["status", "product_category", "visibility"]
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country=value.upper())
+
+    def filter_enabling_law(self, queryset, name, value):
+        laws = selectors.visible_laws(viewer_for(self.request)).filter(pk=value)
+        return queryset.filter(enabling_laws__in=laws)
+
+
+class PartnerFilterSet(RecordFilterSet):
+    SEARCH_FIELDS = ("name_en", "name_uk", "summary_en", "summary_uk")
+
+    status = filters.MultipleChoiceFilter(choices=CooperationStatus.choices)
+    code = filters.CharFilter(
+        method="filter_code", label="ISO 3166-1 alpha-2 codes, comma-separated."
+    )
+
+    class Meta:
+        model = PartnerCountry
+        fields = ["status", "visibility"]
+
+    def filter_code(self, queryset, name, value):
+        codes = [code.strip().upper() for code in value.split(",") if code.strip()]
+        return queryset.filter(code__in=codes)
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`ordering=-updated_at`; an unknown field is a 400, not silently ignored."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",")]
+            valid = {
+                name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            unknown = [f for f in fields if f.lstrip("-") not in valid]
+            if unknown:
+                raise exceptions.ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Cannot order by {', '.join(unknown)}; "
+                            f"use one of {', '.join(sorted(valid))} (prefix - to reverse)."
+                        ]
+                    }
+                )
+            return fields
+        return self.get_default_ordering(view)
+
+    def get_schema_operation_parameters(self, view):
+        fields = [name for name, _ in self.get_valid_fields(view.get_queryset(), view, {})]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort by this field; prefix `-` for descending. "
+                "Several, comma-separated, are allowed.",
+                "schema": {
+                    "type": "string",
+                    "enum": [p for name in fields for p in (name, f"-{name}")],
+                },
+            }
+        ]
+
+
+# --- Events ------------------------------------------------------------------------------
+
+EVENT_RECORD_TYPES = [(name, name) for name in RECORD_MODELS]
+
+
+class EventFilterSet(StrictFilterSet):
+    type = filters.CharFilter(
+        method="filter_type",
+        label="Event types, comma-separated; `*` matches anything, e.g. `law.*`.",
+    )
+    record_type = filters.ChoiceFilter(choices=EVENT_RECORD_TYPES)
+    record_id = IdFilter(field_name="record_id")
+
+    def filter_type(self, queryset, name, value):
+        condition = Q()
+        for pattern in (p.strip() for p in value.split(",")):
+            if not pattern:
+                continue
+            if "*" in pattern:
+                regex = "^" + re.escape(pattern).replace(r"\*", ".*") + "$"
+                condition |= Q(type__regex=regex)
+            else:
+                condition |= Q(type=pattern)
+        return queryset.filter(condition) if condition else queryset

@@ -1,0 +1,145 @@
+"""One error shape for the whole API: RFC 9457 problem details (`application/problem+json`).
+
+{"type": ..., "title": ..., "status": ..., "detail": ..., "instance": <path>}
+plus `errors` (field -> messages) for invalid input and `allowed` (the statuses a record
+may move to) for a refused transition.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+CONTENT_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+
+# A `type` per kind of problem a client may want to branch on; others are "about:blank",
+# whose title is the HTTP status phrase (RFC 9457 section 4.2.1).
+TYPE_PREFIX = "urn:tracker:problem:"
+VALIDATION_ERROR = TYPE_PREFIX + "validation-error"
+TRANSITION_NOT_ALLOWED = TYPE_PREFIX + "transition-not-allowed"
+THROTTLED = TYPE_PREFIX + "throttled"
+
+
+def problem(
+    status_code: int,
+    *,
+    detail: str,
+    type: str = "about:blank",
+    title: str | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": type,
+        "title": title or HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+class TransitionConflict(exceptions.APIException):
+    """409: the workflow does not allow the move, or the record changed meanwhile."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "transition_not_allowed"
+
+    def __init__(self, detail: str, *, allowed: list[str], current_status: str) -> None:
+        super().__init__(detail)
+        self.allowed = allowed
+        self.current_status = current_status
+
+
+def _first_message(data: Any) -> str:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            message = _first_message(value)
+            if message:
+                return message if key == "non_field_errors" else f"{key}: {message}"
+        return ""
+    if isinstance(data, list):
+        return _first_message(data[0]) if data else ""
+    return str(data)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler: every APIException (and Http404/PermissionDenied) as a problem."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug: Django's handler500 answers (with a problem under /api/)
+
+    request = context.get("request")
+    instance = request.path if request is not None else None
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = problem(
+            exc.status_code,
+            type=VALIDATION_ERROR,
+            title="Invalid input",
+            detail=_first_message(errors) or "The request is invalid.",
+            instance=instance,
+            errors=errors,
+        )
+    elif isinstance(exc, TransitionConflict):
+        body = problem(
+            exc.status_code,
+            type=TRANSITION_NOT_ALLOWED,
+            title="Transition not allowed",
+            detail=str(exc.detail),
+            instance=instance,
+            allowed=exc.allowed,
+            current_status=exc.current_status,
+        )
+    elif isinstance(exc, exceptions.Throttled):
+        body = problem(
+            exc.status_code,
+            type=THROTTLED,
+            title="Too many requests",
+            detail=str(exc.detail),
+            instance=instance,
+        )
+    else:
+        body = problem(exc.status_code, detail=str(exc.detail), instance=instance)
+
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers, content_type=CONTENT_TYPE)
+
+
+def _json_problem(request: HttpRequest, status_code: int, detail: str) -> HttpResponse:
+    body = problem(status_code, detail=detail, instance=request.path)
+    return HttpResponse(json.dumps(body), status=status_code, content_type=CONTENT_TYPE)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _json_problem(request, 404, "No such resource. See /api/v1/docs/.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _json_problem(
+            request, 500, "The server failed to answer this request; it has been logged."
+        )
+    return defaults.server_error(request)

@@ -1,0 +1,112 @@
+"""OpenAPI generation: every operation documents the problem responses it can give."""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from rest_framework import serializers
+
+from .problems import CONTENT_TYPE
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details: the shape of every error this API returns."""
+
+    type = serializers.CharField(
+        help_text="A URI naming the kind of problem; `about:blank` when the status says it all."
+    )
+    title = serializers.CharField(help_text="A short summary of the kind of problem.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong this time, and how to fix it.")
+    instance = serializers.CharField(required=False, help_text="The path that was asked for.")
+    errors = serializers.DictField(
+        required=False,
+        help_text="For invalid input: field name -> list of messages "
+        "(`non_field_errors` for the request as a whole).",
+    )
+    allowed = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="For a refused transition: the statuses the record may move to now.",
+    )
+    current_status = serializers.CharField(
+        required=False, help_text="For a refused transition: the record's status now."
+    )
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: see `errors`.",
+    401: "Missing, unknown, revoked or expired API key.",
+    403: "Authenticated, but not allowed to do this (partners have read access only).",
+    404: "No such resource, or not one you may see.",
+    405: "Method not allowed here.",
+    406: "Cannot answer in a media type you accept (use application/json).",
+    409: "Transition refused: not allowed from the current status, or the record changed.",
+    415: "Send JSON (Content-Type: application/json).",
+    429: "Too many requests: wait for `Retry-After` seconds.",
+    500: "Server error.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _error_codes(self) -> list[int]:
+        codes = [401, 404, 406, 429, 500]
+        method = self.method.upper()
+        if method == "GET":
+            codes.append(400)  # filters, ordering, page size, cursor
+        else:
+            codes += [400, 403, 409, 415]
+        return sorted(set(codes))
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction=direction)
+        for code in self._error_codes():
+            if str(code) in responses:
+                continue
+            response = self._get_response_for_code(
+                ProblemSerializer, str(code), media_types=[CONTENT_TYPE], direction=direction
+            )
+            response["description"] = ERROR_DESCRIPTIONS[code]
+            responses[str(code)] = response
+        return responses
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if status_code == "429":
+            headers["Retry-After"] = {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait before trying again.",
+            }
+        if status_code in ("200", "304") and self.method.upper() == "GET":
+            headers["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "Send it back in If-None-Match to get 304 when unchanged.",
+            }
+        return headers
+
+
+class PartnerAPIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "tracker.api.authentication.PartnerAPIKeyAuthentication"
+    name = "PartnerApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`, issued per partner country by the ministry.",
+        }
+
+
+class RecordSerializerExtension(OpenApiSerializerExtension):
+    """Document records as staff see them: staff-only fields appear, as optional properties."""
+
+    target_class = "tracker.api.serializers.RecordSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        from tracker.selectors import Viewer
+
+        cls = self.target if isinstance(self.target, type) else type(self.target)
+        staff_view = cls(context={"viewer": Viewer.staff()})
+        return auto_schema._map_basic_serializer(staff_view, direction)

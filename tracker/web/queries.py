@@ -1,0 +1,233 @@
+"""What the dashboard reads, built only on the public view of `tracker.selectors`.
+
+Every query here starts from a `visible_*` selector with `Viewer.public()`, so restricted,
+partner-only and archived records (and their status changes) cannot leak into a page, a
+count or a feed. Each function runs a fixed number of queries, whatever the data size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, QuerySet
+from django.urls import reverse
+from django_countries.fields import Country
+
+from tracker.models import (
+    RECORD_MODELS,
+    DraftLaw,
+    Facility,
+    PartnerCountry,
+    StatusChange,
+    TaxMeasure,
+    TrackedRecord,
+)
+from tracker.selectors import (
+    Viewer,
+    status_history,
+    visible_facilities,
+    visible_laws,
+    visible_partners,
+    visible_records,
+    visible_status_changes,
+    visible_tax_measures,
+)
+from tracker.workflows import (
+    FACILITY_WORKFLOW,
+    LAW_WORKFLOW,
+    PARTNER_WORKFLOW,
+    WORKFLOWS,
+    Workflow,
+)
+
+from .localize import with_local_names
+
+PUBLIC = Viewer.public()
+
+DETAIL_URL_NAMES = {
+    "law": "web:law-detail",
+    "tax_measure": "web:tax-measure-detail",
+    "facility": "web:facility-detail",
+    "partner": "web:partner-detail",
+}
+
+
+def public_laws(*, text: bool = False) -> QuerySet[DraftLaw]:
+    return with_local_names(visible_laws(PUBLIC), text=text)
+
+
+def public_tax_measures(*, text: bool = False) -> QuerySet[TaxMeasure]:
+    return with_local_names(visible_tax_measures(PUBLIC), text=text)
+
+
+def public_facilities(*, text: bool = False) -> QuerySet[Facility]:
+    return with_local_names(visible_facilities(PUBLIC), text=text)
+
+
+def public_partners(*, text: bool = False) -> QuerySet[PartnerCountry]:
+    return with_local_names(visible_partners(PUBLIC), text=text)
+
+
+def public_partners_prefetch() -> Prefetch:
+    """Linked partner countries, the public ones only, as `public_partners`."""
+    return Prefetch(
+        "partners", queryset=public_partners().order_by("local_name"), to_attr="public_partners"
+    )
+
+
+# --- Counts and pictures for the home page ------------------------------------------
+
+
+@dataclass
+class Stage:
+    status: str
+    label: str
+    count: int = 0
+    share: int = 0  # percent of the largest stage, for the bar width
+    items: list = field(default_factory=list)
+    on_main_path: bool = True
+    is_end: bool = False
+
+
+@dataclass
+class Stages:
+    main: list[Stage]  # the main path, in order, empty stages included
+    side: list[Stage]  # the other statuses that hold at least one record
+
+
+def _stages(workflow: Workflow, counts: dict[str, int], items=None) -> Stages:
+    items = items or {}
+    largest = max(counts.values(), default=0) or 1
+
+    def stage(status: str) -> Stage:
+        count = counts.get(status, 0)
+        return Stage(
+            status=status,
+            label=workflow.label(status),
+            count=count,
+            share=round(100 * count / largest),
+            items=items.get(status, []),
+            on_main_path=status in workflow.main_path,
+            is_end=workflow.is_terminal(status),
+        )
+
+    return Stages(
+        main=[stage(s) for s in workflow.main_path],
+        side=[
+            stage(s)
+            for s in workflow.statuses.values
+            if s not in workflow.main_path and counts.get(s)
+        ],
+    )
+
+
+def law_stages() -> Stages:
+    """Every public draft law, placed at its stage."""
+    by_status: dict[str, list[DraftLaw]] = defaultdict(list)
+    for law in public_laws().only("id", "status", "registration_number").order_by("local_name"):
+        by_status[law.status].append(law)
+    counts = {status: len(laws) for status, laws in by_status.items()}
+    return _stages(LAW_WORKFLOW, counts, by_status)
+
+
+def status_counts(queryset: QuerySet) -> dict[str, int]:
+    rows = queryset.order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def facility_stages() -> Stages:
+    return _stages(FACILITY_WORKFLOW, status_counts(visible_facilities(PUBLIC)))
+
+
+@dataclass
+class CountryCount:
+    country: Country
+    count: int
+    share: int
+
+
+def facilities_by_country() -> list[CountryCount]:
+    rows = visible_facilities(PUBLIC).order_by().values("country").annotate(n=Count("id"))
+    largest = max((row["n"] for row in rows), default=0) or 1
+    result = [
+        CountryCount(Country(row["country"]), row["n"], round(100 * row["n"] / largest))
+        for row in rows
+    ]
+    return sorted(result, key=lambda c: (-c.count, c.country.name))
+
+
+def partner_stages() -> Stages:
+    return _stages(PARTNER_WORKFLOW, status_counts(visible_partners(PUBLIC)))
+
+
+def totals() -> dict[str, int]:
+    return {
+        "laws": visible_laws(PUBLIC).count(),
+        "tax_measures": visible_tax_measures(PUBLIC).count(),
+        "facilities": visible_facilities(PUBLIC).count(),
+        "partners": visible_partners(PUBLIC).count(),
+    }
+
+
+# --- Status changes --------------------------------------------------------------
+
+
+def latest_changes(limit: int) -> list[StatusChange]:
+    changes = visible_status_changes(PUBLIC).order_by("-occurred_on", "-id")[:limit]
+    return with_records(list(changes))
+
+
+def with_records(changes: list[StatusChange]) -> list[StatusChange]:
+    """Attach to each change its public record (`public_record`, `record_type`,
+    `record_url`) and status labels; one query per record type involved."""
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for change in changes:
+        wanted[change.content_type_id].add(change.record_id)
+    records: dict[tuple[int, int], TrackedRecord] = {}
+    for model in RECORD_MODELS.values():
+        content_type = ContentType.objects.get_for_model(model)
+        if ids := wanted.get(content_type.pk):
+            for record in with_local_names(visible_records(model, PUBLIC)).filter(pk__in=ids):
+                records[(content_type.pk, record.pk)] = record
+    result = []
+    for change in changes:
+        record = records.get((change.content_type_id, change.record_id))
+        if record is None:
+            continue
+        change.public_record = record
+        change.record_type = record.record_type
+        change.record_url = reverse(DETAIL_URL_NAMES[record.record_type], args=[record.pk])
+        label_changes([change], record.workflow)
+        result.append(change)
+    return result
+
+
+def label_changes(changes: Iterable[StatusChange], workflow: Workflow) -> list[StatusChange]:
+    changes = list(changes)
+    for change in changes:
+        change.from_label = _label(workflow, change.from_status)
+        change.to_label = _label(workflow, change.to_status)
+    return changes
+
+
+def _label(workflow: Workflow, status: str) -> str:
+    return workflow.label(status) if status in workflow.statuses.values else status
+
+
+def history_of(record: TrackedRecord) -> list[StatusChange]:
+    """The record's status changes, oldest first, labelled; the record must be public."""
+    return label_changes(status_history(record), WORKFLOWS[record.record_type])
+
+
+def with_stage_numbers(records: Iterable[TrackedRecord]) -> list[TrackedRecord]:
+    """Set `stage_number` (1-based place on the main path, None off it) on each record."""
+    records = list(records)
+    for record in records:
+        path = record.workflow.main_path
+        record.stage_number = path.index(record.status) + 1 if record.status in path else None
+        record.stage_count = len(path)
+        record.stage_range = range(1, len(path) + 1)
+    return records
