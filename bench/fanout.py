@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -105,9 +106,10 @@ def raw_baseline(*, event, secrets: dict[str, str], port: int, concurrency: int)
     chunks = [names[i::concurrency] for i in range(concurrency)]
 
     def sender(mine: list[str]) -> int:
-        conn = http.client.HTTPConnection(HOST, port, timeout=15)
         ok = 0
         for n, name in enumerate(mine):
+            # A new connection each time: 1,000 subscriptions are 1,000 endpoints.
+            conn = http.client.HTTPConnection(HOST, port, timeout=15)
             message_id = message_ids[n % len(message_ids)] if message_ids else f"msg_{name}"
             now = dt.datetime.now(dt.UTC)
             headers = {
@@ -119,8 +121,8 @@ def raw_baseline(*, event, secrets: dict[str, str], port: int, concurrency: int)
             conn.request("POST", f"/hook/{name}", body.encode(), headers)
             response = conn.getresponse()
             response.read()
+            conn.close()
             ok += response.status == 200
-        conn.close()
         return ok
 
     receiver_reset(port)
@@ -136,7 +138,9 @@ def raw_baseline(*, event, secrets: dict[str, str], port: int, concurrency: int)
     }
 
 
-def run(*, subscriptions: int, concurrency: int, receiver_port: int, start) -> dict:
+def run(
+    *, subscriptions: int, concurrency: int, receiver_port: int, start, pool: str = "prefork"
+) -> dict:
     import redis
     from django.conf import settings
     from django.db import transaction
@@ -166,6 +170,8 @@ def run(*, subscriptions: int, concurrency: int, receiver_port: int, start) -> d
         )
         # Nothing queued by earlier sections may compete with the measured fan-out.
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+        task_log = RESULTS / "celery-worker-tasks.log"
+        task_log.unlink(missing_ok=True)
         worker = start(
             "celery-worker",
             [
@@ -173,16 +179,18 @@ def run(*, subscriptions: int, concurrency: int, receiver_port: int, start) -> d
                 "-A",
                 "config",
                 "worker",
-                "--pool=threads",
+                f"--pool={pool}",
                 f"--concurrency={concurrency}",
                 "--loglevel=INFO",
+                "--logfile",
+                str(task_log),
                 "--without-mingle",
                 "--without-gossip",
                 "--without-heartbeat",
             ],
         )
         processes.append(worker)
-        wait_for_log(worker.log_path, "ready.", 60)
+        wait_for_log(task_log, "ready.", 60)
         time.sleep(1)
         receiver_reset(receiver_port)
         marks: list[float] = []
@@ -221,7 +229,8 @@ def run(*, subscriptions: int, concurrency: int, receiver_port: int, start) -> d
     return {
         "subscriptions": subscriptions,
         "concurrency": concurrency,
-        "celery_pool": "threads",
+        "celery_pool": pool,
+        "worker_pgoptions": os.environ.get("PGOPTIONS", ""),
         "ours": ours,
         "raw": raw,
         "ratio": ratio,

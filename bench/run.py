@@ -518,6 +518,7 @@ def fanout() -> dict:
         concurrency=FANOUT_CONCURRENCY,
         receiver_port=RECEIVER_PORT,
         start=Process,
+        pool=os.environ.get("BENCH_CELERY_POOL", "prefork"),
     )
 
 
