@@ -67,7 +67,7 @@ def test_webhook_test_events_are_not_in_the_feed(editor_client):
     assert editor_client.get("/api/v1/events/").json()["results"] == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_transitions_are_seen_exactly_once_while_paging(germany, de_client, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip(
