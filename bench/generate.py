@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> dict:
         counts = gen.write(rows)
     written = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        cur.execute("VACUUM ANALYZE")
     done = time.perf_counter()
     result = {
         "counts": counts,

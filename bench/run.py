@@ -33,7 +33,7 @@ LUA = ROOT / "bench" / "wrk" / "paths.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tracker_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
 HOST = "127.0.0.1"
-PORTS = {"ours": 8701, "raw": 8702, "plain": 8703}
+PORTS = {"ours": 8701, "raw": 8702, "plain": 8703, "ours-small": 8704}
 APPS = {
     "ours": ("config.wsgi:application", "config.settings.local"),
     "raw": ("bench.raw_app:application", "config.settings.local"),
@@ -143,8 +143,8 @@ class Process:
         self.log.close()
 
 
-def start_app(name: str) -> Process:
-    app, settings_module = APPS[name]
+def start_app(name: str, *, env: dict[str, str] | None = None, app: str = "") -> Process:
+    app, settings_module = APPS[app or name]
     process = Process(
         f"gunicorn-{name}",
         [
@@ -157,7 +157,7 @@ def start_app(name: str) -> Process:
             "warning",
             app,
         ],
-        env={"DJANGO_SETTINGS_MODULE": settings_module},
+        env={"DJANGO_SETTINGS_MODULE": settings_module, **(env or {})},
     )
     wait_for_port(PORTS[name])
     return process
@@ -236,7 +236,7 @@ def generate(scale: dict) -> dict:
     with transaction.atomic():
         counts = gen.write(rows)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     seconds = round(time.perf_counter() - started, 1)
     law_ct = gen_ct_law()
     law_changes = sum(1 for sc in gen.status_changes if sc[1] == law_ct)
@@ -306,33 +306,100 @@ def main_queries(sqls: list[str], table: str) -> list[str]:
     return [s for s in sqls if f'FROM "{table}"' in s and "apikey" not in s]
 
 
-def growth_probe(key: str, label: str, duration: float) -> dict:
-    """First law page and one event page after a mid id: latency over HTTP and SQL plans."""
-    after = max_event_id() // 2
-    probes = {
-        "law_list": (f"/api/v1/laws/?page_size={PAGE}", "tracker_draftlaw"),
-        "event_feed": (f"/api/v1/events/?after={after}&limit={PAGE}", "tracker_event"),
+def small_database_url() -> str:
+    url = os.environ["DATABASE_URL"]
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name.split('?')[0]}_small"
+
+
+def prepare_small_database() -> tuple[dict, str]:
+    """The 10,000-event data set in its own database, served by its own gunicorn."""
+    url = small_database_url()
+    ensure_database(url)
+    env = {**os.environ, "DATABASE_URL": url}
+    python = str(BIN / "python")
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
+                   check=True)  # fmt: skip
+    args = [f"--{k.replace('_', '-')}={v}" for k, v in SMALL.items()]
+    out = subprocess.run([python, "-m", "bench.generate", *args], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    generated = json.loads(out)
+    key = subprocess.run(
+        [python, "manage.py", "issue_api_key", "DE", "--name", "bench"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    return generated, key
+
+
+def explain_on(url: str, sql: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        lines = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()]
+    execution = next((x for x in lines if x.startswith("Execution Time")), "")
+    return {
+        "sql": sql,
+        "plan": lines,
+        "execution_ms": float(execution.split(":")[1].split()[0]) if execution else None,
     }
-    result = {}
-    header = f"Authorization: Api-Key {key}"
-    for name, (path, table) in probes.items():
-        status, sqls = capture(path, key)
-        plans = [explain(s) for s in main_queries(sqls, table)]
-        wrk(PORTS["ours"], [path], header, duration=2, connections=2)  # warm both workers
-        # The machine may be shared: three runs, the median of their medians.
-        loads = [
-            wrk(PORTS["ours"], [path], header, duration=duration, connections=1) for _ in range(3)
-        ]
-        result[name] = {
-            "path": path,
-            "status": status,
-            "p50_ms": statistics.median(x["p50_ms"] for x in loads),
-            "mean_ms": statistics.median(x["mean_ms"] for x in loads),
-            "rps_1_connection": statistics.median(x["rps"] for x in loads),
-            "sql_ms": round(sum(p["execution_ms"] or 0 for p in plans), 3),
-            "explain": plans,
-        }
-        log(f"  growth {label} {name}: {result[name]['p50_ms']} ms, SQL {result[name]['sql_ms']}")
+
+
+def growth(*, key_small: str, key_large: str, duration: float, rounds: int) -> dict:
+    """Law list first page and an event page after the middle id, small vs large data set.
+
+    Both data sets are served at once (ports `ours-small` and `ours`) and measured in
+    alternating rounds at 1 connection, so load from elsewhere hits both alike.
+    """
+    small_events, large_events = SMALL["events"], LARGE["events"]
+    probes = {
+        "law_list": ([f"/api/v1/laws/?page_size={PAGE}"] * 2, "tracker_draftlaw"),
+        "event_feed": (
+            [
+                f"/api/v1/events/?after={small_events // 2}&limit={PAGE}",
+                f"/api/v1/events/?after={large_events // 2}&limit={PAGE}",
+            ],
+            "tracker_event",
+        ),
+    }
+    sides = {
+        "small": (PORTS["ours-small"], key_small, small_database_url()),
+        "large": (PORTS["ours"], key_large, os.environ["DATABASE_URL"]),
+    }
+    result: dict = {"small": {}, "large": {}, "ratio": {}}
+    for name, (paths, table) in probes.items():
+        runs: dict[str, list[dict]] = {"small": [], "large": []}
+        for side, path in zip(("small", "large"), paths, strict=True):
+            port, key, _ = sides[side]
+            wrk(port, [path], f"Authorization: Api-Key {key}", duration=2, connections=2)
+        for r in range(rounds):
+            for side, path in (
+                zip(("small", "large"), paths, strict=True)
+                if r % 2 == 0
+                else zip(("large", "small"), paths[::-1], strict=True)
+            ):
+                port, key, _ = sides[side]
+                header = f"Authorization: Api-Key {key}"
+                runs[side].append(wrk(port, [path], header, duration=duration, connections=1))
+        for side, path in zip(("small", "large"), paths, strict=True):
+            # The SQL ours runs for this path (captured on the large set), explained on each.
+            _, sqls = capture(path, key_large)
+            plans = [explain_on(sides[side][2], q) for q in main_queries(sqls, table)]
+            result[side][name] = {
+                "path": path,
+                "p50_ms": statistics.median(x["p50_ms"] for x in runs[side]),
+                "mean_ms": statistics.median(x["mean_ms"] for x in runs[side]),
+                "rps_1_connection": statistics.median(x["rps"] for x in runs[side]),
+                "sql_ms": round(sum(p["execution_ms"] or 0 for p in plans), 3),
+                "explain": plans,
+                "runs": runs[side],
+            }
+        result["ratio"][name] = round(
+            result["large"][name]["p50_ms"] / result["small"][name]["p50_ms"], 2
+        )
+        log(
+            f"  growth {name}: small {result['small'][name]['p50_ms']} ms, "
+            f"large {result['large'][name]['p50_ms']} ms, ratio {result['ratio'][name]}"
+        )
     return result
 
 
@@ -391,7 +458,7 @@ def throughput(key: str, *, duration: float, rounds: int) -> dict:
         "event_feed": [f"/api/v1/events/?after={a}&limit={PAGE}" for a in afters],
     }
     header = f"Authorization: Api-Key {key}"
-    names = list(PORTS)
+    names = ["ours", "raw", "plain"]
     for name in names:  # warm every worker up
         for paths in endpoints.values():
             wrk(PORTS[name], paths, header, duration=1, connections=CONNECTIONS)
@@ -640,31 +707,25 @@ def main(argv: list[str] | None = None) -> int:
     results["generate"] = {}
     servers: list[Process] = []
     try:
-        if "growth" in only and not args.skip_generate:
-            log("Generating the small data set")
-            results["generate"]["small"] = generate(SMALL)
-            key = issue_key()
-            servers.append(start_app("ours"))
-            results["growth"] = {"small": growth_probe(key, "small", args.duration)}
-            for server in servers:
-                server.stop()
-            servers.clear()
+        key_small = None
+        if "growth" in only:
+            log("Generating the small data set (its own database)")
+            results["generate"]["small"], key_small = prepare_small_database()
         if not args.skip_generate:
             log("Generating the large data set")
             results["generate"]["large"] = generate(LARGE)
             log(f"  {results['generate']['large']['seconds']} s")
         key = issue_key()
         servers.append(start_app("ours"))
-        if "growth" in results:
-            results["growth"]["large"] = growth_probe(key, "large", args.duration)
-            results["growth"]["ratio"] = {
-                name: round(
-                    results["growth"]["large"][name]["p50_ms"]
-                    / results["growth"]["small"][name]["p50_ms"],
-                    2,
-                )
-                for name in ("law_list", "event_feed")
-            }
+        if key_small:
+            log("Growth: small and large data sets, alternating")
+            servers.append(
+                start_app("ours-small", env={"DATABASE_URL": small_database_url()}, app="ours")
+            )
+            results["growth"] = growth(
+                key_small=key_small, key_large=key, duration=args.duration, rounds=args.rounds
+            )
+            servers.pop().stop()
         if "queries" in only:
             log("Counting queries")
             results["queries"] = query_counts(key, visible_law_ids(1)[0])
