@@ -139,7 +139,7 @@ def raw_baseline(*, event, secrets: dict[str, str], port: int, concurrency: int)
 
 
 def run(
-    *, subscriptions: int, concurrency: int, receiver_port: int, start, pool: str = "prefork"
+    *, subscriptions: int, concurrency: int, receiver_port: int, start, pool: str = "threads"
 ) -> dict:
     import redis
     from django.conf import settings

@@ -592,7 +592,7 @@ def fanout() -> dict:
         concurrency=FANOUT_CONCURRENCY,
         receiver_port=RECEIVER_PORT,
         start=Process,
-        pool=os.environ.get("BENCH_CELERY_POOL", "prefork"),
+        pool=os.environ.get("BENCH_CELERY_POOL", "threads"),
     )
 
 
