@@ -285,3 +285,25 @@ def visible_status_changes(viewer: Viewer) -> QuerySet[StatusChange]:
             record_id__in=visible_records(model, viewer).values("pk"),
         )
     return changes.filter(about_visible)
+
+
+def visible_partner_codes(
+    model: type[TrackedRecord], viewer: Viewer, record_ids: list[int]
+) -> dict[int, list[str]]:
+    """record id -> sorted ISO codes of its linked partner countries that `viewer` may see."""
+    if not record_ids:
+        return {}
+    through = model._meta.get_field("partners").remote_field.through
+    source = f"{model._meta.model_name}_id"
+    links = (
+        through.objects.filter(
+            **{f"{source}__in": record_ids},
+            partnercountry__in=visible_partners(viewer).values("pk"),
+        )
+        .order_by("partnercountry__code")
+        .values_list(source, "partnercountry__code")
+    )
+    codes: dict[int, list[str]] = {}
+    for record_id, code in links:
+        codes.setdefault(record_id, []).append(code)
+    return codes

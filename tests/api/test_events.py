@@ -129,3 +129,15 @@ def test_concurrent_transitions_are_seen_exactly_once_while_paging(germany, de_c
     assert len(seen) == len(set(seen)), "an event was served twice"
     assert seen == expected, "an event was missed"
     assert Event.objects.filter(type="facility.status_changed").count() == 8 * len(path)
+
+
+@pytest.mark.django_db
+def test_feed_does_not_name_staff_only_fields_to_partners(de_client, editor_client, editor):
+    from tracker.services.records import record_update
+
+    facility = make_facility()
+    record_update(record=facility, values={"exact_site": "Gate B", "region": "Lviv"}, actor=editor)
+    partner_view = de_client.get("/api/v1/events/", {"type": "facility.updated"}).json()
+    staff_view = editor_client.get("/api/v1/events/", {"type": "facility.updated"}).json()
+    assert partner_view["results"][0]["data"]["changed"] == ["region"]
+    assert staff_view["results"][0]["data"]["changed"] == ["exact_site", "region"]

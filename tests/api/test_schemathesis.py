@@ -7,6 +7,8 @@ Bounded (examples, coverage and fuzzing phases, a few examples each) so that it 
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -51,7 +53,13 @@ def api_data(db, germany, france, settings):
     facility.tax_measures.add(measure)
     move(law, "registered", "in_committee", "first_reading")
     _, key = api_key_issue(partner=germany, name="fuzz")
-    return key
+    # Requests go through the real WSGI handler, which closes the connection after each
+    # request; keep it (and the test's transaction) open, as Django's test client does.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield key
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def _load_schema():

@@ -35,6 +35,9 @@ from tracker.workflows import (
 
 from .fields import RecordURLField
 
+# Never serialized for partners or the public, nor named in an event they can read.
+STAFF_ONLY_FIELDS = frozenset({"internal_notes", "exact_site", "contacts", "notification_emails"})
+
 # --- Input -------------------------------------------------------------------------------
 
 
@@ -363,7 +366,15 @@ class EventSerializer(serializers.Serializer):
     record_id = serializers.IntegerField(read_only=True, allow_null=True)
     record_url = serializers.SerializerMethodField()
     occurred_at = serializers.DateTimeField(read_only=True)
-    data = serializers.DictField(read_only=True)
+    data = serializers.SerializerMethodField()
+
+    def get_data(self, obj) -> dict[str, Any]:
+        data = obj.data
+        viewer = self.context.get("viewer")
+        if isinstance(data.get("changed"), list) and not (viewer is not None and viewer.is_staff):
+            # Not even the names of staff-only fields leave the staff side.
+            data = {**data, "changed": [f for f in data["changed"] if f not in STAFF_ONLY_FIELDS]}
+        return data
 
     def get_record_url(self, obj) -> str | None:
         prefixes = self.context["record_url_prefixes"]

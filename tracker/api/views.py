@@ -33,6 +33,7 @@ from .conditional import ConditionalGetMixin
 from .fields import url_prefix
 from .pagination import RecordCursorPagination
 from .problems import TransitionConflict
+from .rows import ListRows
 
 MAX_ID = filters.MAX_ID
 
@@ -71,9 +72,9 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        if self.action in ("history", "transitions"):
-            return selectors.visible_records(self.model, self.viewer)
-        return selectors.api_records(self.model, self.viewer, detail=self.action != "list")
+        if self.action == "retrieve":
+            return selectors.api_records(self.model, self.viewer, detail=True)
+        return selectors.visible_records(self.model, self.viewer)
 
     def get_serializer_class(self):
         return {
@@ -96,9 +97,15 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return record
 
     def list(self, request, *args, **kwargs):
+        rows = ListRows(
+            model=self.model,
+            serializer_class=self.serializer_class,
+            viewer=self.viewer,
+            request=request,
+        )
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(rows.values(queryset))
+        return self.get_paginated_response(rows.render(page))
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object()).data)

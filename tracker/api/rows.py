@@ -1,0 +1,140 @@
+"""Fast list pages: the list serializers applied to `.values()` rows instead of model instances.
+
+A list page is the hot path partners poll. Building model instances and walking DRF's
+per-field machinery costs far more than the query; here each list serializer is compiled
+once per request into plain converters over the columns it declares, and its related data
+(partner codes, a tax measure's legal basis) comes from one visibility-filtered query each.
+The output is the serializer's own (`tests/api/test_rows.py` compares them), so the schema
+documents both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.fields import SerializerMethodField, empty
+from rest_framework.settings import ISO_8601, api_settings
+
+from tracker import selectors
+from tracker.models import PartnerCountry, TaxMeasure, TrackedRecord
+
+from .fields import RecordURLField, url_prefix
+from .serializers import (
+    LawSummarySerializer,
+    PartnerCodesField,
+    StatusLabelField,
+)
+
+Row = dict[str, Any]
+Converter = Callable[[Row], Any]
+
+# Fields whose representation of a non-null value is the value itself.
+_IDENTITY = (serializers.CharField, serializers.IntegerField, serializers.ChoiceField)
+
+
+def _datetime(name: str) -> Converter:
+    """DRF's ISO 8601 output in the current time zone, without its per-value lookups."""
+    tz = timezone.get_current_timezone()
+
+    def convert(row: Row) -> str | None:
+        value = row[name]
+        if value is None:
+            return None
+        text = value.astimezone(tz).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return convert
+
+
+def _plain(field: serializers.Field, name: str) -> Converter:
+    if isinstance(field, _IDENTITY) and not isinstance(field, serializers.URLField):
+        return lambda row: row[name]
+    if (
+        type(field) is serializers.DateTimeField
+        and getattr(field, "format", empty) is empty
+        and not hasattr(field, "timezone")
+        and str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
+    ):
+        return _datetime(name)
+    represent = field.to_representation
+    return lambda row: None if row[name] is None else represent(row[name])
+
+
+class ListRows:
+    """Render rows of `model` the way `serializer_class` renders instances of it."""
+
+    def __init__(
+        self,
+        *,
+        model: type[TrackedRecord],
+        serializer_class: type[serializers.Serializer],
+        viewer: selectors.Viewer,
+        request,
+    ) -> None:
+        self.model = model
+        self.viewer = viewer
+        self.request = request
+        serializer = serializer_class(context={"viewer": viewer, "request": request})
+        self.fields = serializer.fields
+        self.columns: list[str] = []
+        self.converters: list[tuple[str, Converter]] = []
+        self._related: dict[str, dict[int, Any]] = {}
+        for name, field in self.fields.items():
+            self.converters.append((name, self._compile(name, field)))
+
+    def _column(self, name: str) -> str:
+        if name not in self.columns:
+            self.columns.append(name)
+        return name
+
+    def _compile(self, name: str, field: serializers.Field) -> Converter:
+        if isinstance(field, RecordURLField):
+            prefix = url_prefix(self.request, field.view_name)
+            pk = self._column("id")
+            return lambda row: f"{prefix}{row[pk]}/"
+        if isinstance(field, StatusLabelField):
+            labels = {value: str(label) for value, label in field.workflow.statuses.choices}
+            status = self._column("status")
+            return lambda row: labels[row[status]]
+        if isinstance(field, PartnerCodesField):
+            pk = self._column("id")
+            codes = self._related.setdefault("partners", {})
+            return lambda row: codes.get(row[pk], [])
+        if isinstance(field, SerializerMethodField) and self.model is PartnerCountry:
+            code = self._column("code")  # a partner's `partners` is itself
+            return lambda row: [row[code]]
+        if isinstance(field, LawSummarySerializer) and self.model is TaxMeasure:
+            basis = self._column("legal_basis_id")
+            laws = self._related.setdefault("legal_basis", {})
+            return lambda row: laws.get(row[basis])
+        if field.source in ("*", None) or "." in field.source:
+            raise TypeError(f"{name}: no row representation for {type(field).__name__}")
+        return _plain(field, self._column(field.source))
+
+    def values(self, queryset):
+        """`queryset` narrowed to the columns the page needs."""
+        return queryset.values(*self.columns)
+
+    def render(self, rows: Iterable[Row]) -> list[dict[str, Any]]:
+        rows = list(rows)
+        self._load_related(rows)
+        converters = self.converters
+        return [{name: convert(row) for name, convert in converters} for row in rows]
+
+    def _load_related(self, rows: list[Row]) -> None:
+        if "partners" in self._related:
+            self._related["partners"].clear()
+            self._related["partners"].update(
+                selectors.visible_partner_codes(self.model, self.viewer, [r["id"] for r in rows])
+            )
+        if "legal_basis" in self._related:
+            ids = {r["legal_basis_id"] for r in rows if r["legal_basis_id"] is not None}
+            summary = LawSummarySerializer(context={"request": self.request})
+            laws = selectors.visible_laws(self.viewer).filter(pk__in=ids) if ids else []
+            self._related["legal_basis"].clear()
+            self._related["legal_basis"].update(
+                {law.pk: summary.to_representation(law) for law in laws}
+            )
