@@ -163,3 +163,30 @@ def test_restricted_partner_is_not_listed_on_a_public_law(client, db):
     move(law, "registered")
     assert "Sweden" not in text(client.get(reverse("web:law-detail", args=[law.pk])))
     assert "Sweden" not in text(client.get(reverse("web:law-list")))
+
+
+def test_law_list_says_which_next_steps_are_overdue(client, world):
+    cards = client.get(reverse("web:law-list")).content.decode().split('<li class="card">')[1:]
+    card = next(c for c in cards if "On joint weapons production" in c)
+    assert "Next: Second reading" in text_of(card)
+    assert "Overdue" in card
+    other = next(c for c in cards if "On special tax regimes" in c)
+    assert "Overdue" not in other
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_pages_need_no_javascript_and_mark_the_current_section(client, world):
+    for name, args, section in [
+        ("web:home", [], "Overview"),
+        ("web:law-detail", [world.law.pk], "Draft laws"),
+        ("web:facility-list", [], "Facilities"),
+    ]:
+        body = client.get(reverse(name, args=args)).content.decode()
+        assert "<script" not in body
+        assert '<a class="skip-link" href="#main">' in body and '<main id="main"' in body
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in body
+        current = re.findall(r'<a href="[^"]*" aria-current="(?:page|true)">([^<]+)</a>', body)
+        assert current == [section]

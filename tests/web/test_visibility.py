@@ -96,3 +96,11 @@ def test_exact_site_and_internal_notes_never_leave_the_staff_side(client, world)
     assert "Kyiv region" in body  # the region is public
     assert "50.45N" not in body
     assert "facility note" not in body
+
+
+def test_a_hidden_record_gets_the_public_not_found_page(client, world):
+    response = client.get(reverse("web:law-detail", args=[world.restricted_law.pk]))
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body and 'href="/"' in body
+    assert HIDDEN not in body

@@ -7,6 +7,7 @@ count or a feed. Each function runs a fixed number of queries, whatever the data
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django_countries.fields import Country
 
 from tracker.models import (
@@ -222,12 +224,26 @@ def history_of(record: TrackedRecord) -> list[StatusChange]:
     return label_changes(status_history(record), WORKFLOWS[record.record_type])
 
 
-def with_stage_numbers(records: Iterable[TrackedRecord]) -> list[TrackedRecord]:
-    """Set `stage_number` (1-based place on the main path, None off it) on each record."""
+def with_progress(records: Iterable[TrackedRecord]) -> list[TrackedRecord]:
+    """Set on each record `stage_number` (1-based place on the main path, None off it),
+    `stage_count`, `stage_range`, `is_terminal` and, for draft laws, `next_step_overdue`."""
     records = list(records)
+    today = timezone.localdate()
     for record in records:
         path = record.workflow.main_path
         record.stage_number = path.index(record.status) + 1 if record.status in path else None
         record.stage_count = len(path)
         record.stage_range = range(1, len(path) + 1)
+        record.is_terminal = record.workflow.is_terminal(record.status)
+        if isinstance(record, DraftLaw):
+            record.next_step_overdue = is_next_step_overdue(record, today)
     return records
+
+
+def is_next_step_overdue(law: DraftLaw, today: datetime.date) -> bool:
+    """The planned date has passed and the law is still moving."""
+    return bool(
+        law.planned_next_step_on
+        and law.planned_next_step_on < today
+        and not LAW_WORKFLOW.is_terminal(law.status)
+    )

@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from tracker.workflows import LAW_WORKFLOW
@@ -19,19 +18,11 @@ from .stepper import build_stepper
 PAGE_SIZE = 20
 LATEST_CHANGES = 10
 
-NAV_ITEMS = (
-    ("home", "web:home", _("Overview")),
-    ("laws", "web:law-list", _("Draft laws")),
-    ("tax_measures", "web:tax-measure-list", _("Tax measures")),
-    ("facilities", "web:facility-list", _("Facilities")),
-    ("partners", "web:partner-list", _("Partner countries")),
-)
-
 
 def _render(
     request: HttpRequest, template: str, section: str, context: dict, status: int = 200
 ) -> HttpResponse:
-    context = {"nav_items": NAV_ITEMS, "section": section, **context}
+    context = {"section": section, **context}
     return render(request, template, context, status=status)
 
 
@@ -47,9 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "latest_changes": queries.latest_changes(LATEST_CHANGES),
             "facility_stages": queries.facility_stages(),
             "facility_countries": queries.facilities_by_country(),
-            "partners": queries.with_stage_numbers(
-                queries.public_partners().order_by("local_name")
-            ),
+            "partners": queries.with_progress(queries.public_partners().order_by("local_name")),
             "partner_stages": queries.partner_stages(),
         },
     )
@@ -62,7 +51,7 @@ def _list_page(
     showing what to fix, with the other filters still applied."""
     valid = form.is_valid()
     page = Paginator(form.filter(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = queries.with_stage_numbers(page.object_list)
+    page.object_list = queries.with_progress(page.object_list)
     filtered = any(form.cleaned_data.values())
     return _render(
         request,
@@ -94,11 +83,7 @@ def law_detail(request: HttpRequest, pk: int) -> HttpResponse:
     law = get_object_or_404(queries.public_laws(text=True), pk=pk)
     history = queries.history_of(law)
     today = timezone.localdate()
-    next_step_overdue = bool(
-        law.planned_next_step_on
-        and law.planned_next_step_on < today
-        and not LAW_WORKFLOW.is_terminal(law.status)
-    )
+    next_step_overdue = queries.is_next_step_overdue(law, today)
     return _render(
         request,
         "web/law_detail.html",
