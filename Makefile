@@ -43,5 +43,15 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# --- Benchmarks (bench/README.md): never part of `make test` -------------------------------
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/7
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(BENCH_REDIS_URL)}" \
+		$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf var .pytest_cache test-output
