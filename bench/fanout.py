@@ -72,9 +72,8 @@ def pick_law():
 
 
 def subscribe(*, law, count: int, port: int) -> dict[str, str]:
-    from tracker.services.subscriptions import webhook_subscription_create
-
     from tracker.models import Delivery, PartnerCountry, WebhookSubscription
+    from tracker.services.subscriptions import webhook_subscription_create
 
     Delivery.objects.all().delete()
     WebhookSubscription.objects.all().delete()
@@ -96,9 +95,9 @@ def subscribe(*, law, count: int, port: int) -> dict[str, str]:
 def raw_baseline(*, event, secrets: dict[str, str], port: int, concurrency: int) -> dict:
     """POST the same signed body to every hook from one process, `concurrency` at a time."""
     from standardwebhooks import Webhook
-    from tracker.notifications.payloads import webhook_body
 
     from tracker.models import Delivery
+    from tracker.notifications.payloads import webhook_body
 
     body = webhook_body(event)
     message_ids = list(Delivery.objects.filter(event=event).values_list("message_id", flat=True))
