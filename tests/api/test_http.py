@@ -1,5 +1,7 @@
 """The HTTP contract: one problem shape for errors, ETags, throttling, pagination limits."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -142,3 +144,26 @@ def test_filters_and_ordering(anon, germany, france):
     assert ids(ordering="title_en") == [b.pk, a.pk]
     assert ids(ordering="-title_en") == [a.pk, b.pk]
     assert ids(updated_after="2999-01-01T00:00:00Z") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "not-a-date"])
+def test_dates_the_database_cannot_hold_are_a_400(anon, moment):
+    response = anon.get("/api/v1/laws/", {"updated_after": moment})
+    assert response.status_code == 400
+    assert "updated_after" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_offsets_beyond_what_the_database_stores_are_normalised(anon):
+    response = anon.get("/api/v1/laws/", {"updated_after": "0963-01-01T21:51:12.4-18:18"})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_updated_after_compares_instants_across_offsets(anon):
+    law = make_law()
+    stamp = law.updated_at.astimezone(datetime.timezone(datetime.timedelta(hours=-9)))
+    earlier = (stamp - datetime.timedelta(seconds=1)).isoformat()
+    response = anon.get("/api/v1/laws/", {"updated_after": earlier})
+    assert [row["id"] for row in response.json()["results"]] == [law.pk]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django import forms
@@ -75,16 +76,34 @@ class StrictFilterSet(filters.FilterSet):
         return self.form.is_valid()
 
 
+class UtcDateTimeField(filters.IsoDateTimeFilter.field_class):
+    """An ISO 8601 date-time, normalised to UTC; offsets the database cannot store (beyond
+    ±15:59) and instants outside years 1-9999 are refused with a 400."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return None
+        try:
+            return result.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("Give a date-time between years 1 and 9999.") from None
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class RecordFilterSet(StrictFilterSet):
     """Filters every record list has."""
 
     SEARCH_FIELDS: tuple[str, ...] = ()
 
     visibility = filters.ChoiceFilter(choices=Visibility.choices)
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gt", label="Changed after (ISO 8601 date-time)."
     )
-    updated_before = filters.IsoDateTimeFilter(
+    updated_before = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", label="Changed before (ISO 8601 date-time)."
     )
     q = filters.CharFilter(method="filter_text", label="Text search in English and Ukrainian.")
