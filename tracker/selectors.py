@@ -8,6 +8,7 @@ Archived records are seen by staff only.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -111,6 +112,18 @@ def can_see(record: TrackedRecord, viewer: Viewer) -> bool:
     return visible_records(type(record), viewer).filter(pk=record.pk).exists()
 
 
+# Fields that are staff business: outside the staff side, not even their names are told.
+STAFF_ONLY_FIELDS = frozenset({"internal_notes", "exact_site", "contacts", "notification_emails"})
+
+
+def changed_fields_seen_by(event_data: dict, viewer: Viewer) -> list[str]:
+    """The `changed` field names of an `.updated` event that `viewer` may be told about."""
+    changed = event_data.get("changed", [])
+    if viewer.is_staff:
+        return list(changed)
+    return [name for name in changed if name not in STAFF_ONLY_FIELDS]
+
+
 def visible_events(viewer: Viewer) -> QuerySet[Event]:
     """Events about records `viewer` may see now, in id order."""
     events = Event.objects.exclude(type="webhook.test").order_by("id")
@@ -145,7 +158,8 @@ def status_history(record: TrackedRecord) -> QuerySet[StatusChange]:
     ).order_by("occurred_on", "id")
 
 
-def previous_status_date(record: TrackedRecord):
+def latest_change_date(record: TrackedRecord) -> datetime.date | None:
+    """When the record's most recent status change happened, if it has any."""
     return (
         status_history(record)
         .order_by("-occurred_on", "-id")
@@ -175,6 +189,12 @@ def _summaries(lookup: str, queryset: QuerySet, to_attr: str, *fields: str) -> P
     )
 
 
+# The fields a related-record summary shows, per record type.
+LAW_SUMMARY = ("title_en", "title_uk", "registration_number")
+TAX_MEASURE_SUMMARY = ("name_en", "name_uk", "legal_basis_id")
+FACILITY_SUMMARY = ("name_en", "name_uk")
+
+
 def api_laws(viewer: Viewer, *, detail: bool = False) -> QuerySet[DraftLaw]:
     laws = visible_laws(viewer).prefetch_related(_visible_partner_codes(viewer))
     if detail:
@@ -184,12 +204,10 @@ def api_laws(viewer: Viewer, *, detail: bool = False) -> QuerySet[DraftLaw]:
                 "tax_measures",
                 visible_tax_measures(viewer),
                 "visible_tax_measures",
-                "name_en",
-                "name_uk",
-                "legal_basis_id",
+                *TAX_MEASURE_SUMMARY,
             ),
             _summaries(
-                "facilities", visible_facilities(viewer), "visible_facilities", "name_en", "name_uk"
+                "facilities", visible_facilities(viewer), "visible_facilities", *FACILITY_SUMMARY
             ),
         )
     return laws
@@ -200,15 +218,13 @@ def api_tax_measures(viewer: Viewer, *, detail: bool = False) -> QuerySet[TaxMea
         _visible_partner_codes(viewer),
         Prefetch(
             "legal_basis",
-            queryset=visible_laws(viewer).only(
-                "id", "status", "title_en", "title_uk", "registration_number"
-            ),
+            queryset=visible_laws(viewer).only("id", "status", *LAW_SUMMARY),
         ),
     )
     if detail:
         measures = measures.prefetch_related(
             _summaries(
-                "facilities", visible_facilities(viewer), "visible_facilities", "name_en", "name_uk"
+                "facilities", visible_facilities(viewer), "visible_facilities", *FACILITY_SUMMARY
             ),
         )
     return measures
@@ -219,20 +235,13 @@ def api_facilities(viewer: Viewer, *, detail: bool = False) -> QuerySet[Facility
     if detail:
         facilities = facilities.prefetch_related(
             _summaries(
-                "enabling_laws",
-                visible_laws(viewer),
-                "visible_enabling_laws",
-                "title_en",
-                "title_uk",
-                "registration_number",
+                "enabling_laws", visible_laws(viewer), "visible_enabling_laws", *LAW_SUMMARY
             ),
             _summaries(
                 "tax_measures",
                 visible_tax_measures(viewer),
                 "visible_tax_measures",
-                "name_en",
-                "name_uk",
-                "legal_basis_id",
+                *TAX_MEASURE_SUMMARY,
             ),
         )
     return facilities

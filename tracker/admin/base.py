@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from tracker import links
 from tracker.models import Event, StatusChange, TrackedRecord, Visibility
 from tracker.selectors import status_history
 from tracker.services.errors import PermissionDeniedError, TransitionNotAllowed
@@ -68,19 +69,6 @@ _TONES = {
 }
 STATUS_TONE = {status: tone for tone, statuses in _TONES.items() for status in statuses}
 
-# Public pages and API paths of each record type.
-PUBLIC_URL_NAMES = {
-    "law": "web:law-detail",
-    "tax_measure": "web:tax-measure-detail",
-    "facility": "web:facility-detail",
-    "partner": "web:partner-detail",
-}
-API_SEGMENTS = {
-    "law": "laws",
-    "tax_measure": "tax-measures",
-    "facility": "facilities",
-    "partner": "partners",
-}
 # Links typed without a scheme are taken as https.
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 IMPORT_SALT = "tracker.admin.import"
@@ -99,13 +87,13 @@ def public_url(record: TrackedRecord) -> str | None:
     if record.visibility != Visibility.PUBLIC or record.archived_at is not None:
         return None
     try:
-        return reverse(PUBLIC_URL_NAMES[record.record_type], kwargs={"pk": record.pk})
+        return links.public_path(record.record_type, record.pk)
     except NoReverseMatch:
         return None
 
 
 def api_url(record: TrackedRecord) -> str:
-    return f"/api/v1/{API_SEGMENTS[record.record_type]}/{record.pk}/"
+    return links.api_path(record.record_type, record.pk)
 
 
 def workflow_picture(record: TrackedRecord, history: list[StatusChange]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from tracker import selectors
 from tracker.models import (
     Currency,
     DocumentKind,
@@ -36,7 +37,6 @@ from tracker.workflows import (
 from .fields import RecordURLField
 
 # Never serialized for partners or the public, nor named in an event they can read.
-STAFF_ONLY_FIELDS = frozenset({"internal_notes", "exact_site", "contacts", "notification_emails"})
 
 # --- Input -------------------------------------------------------------------------------
 
@@ -148,8 +148,6 @@ class PartnerCodesField(serializers.Field):
 class RecordSerializer(serializers.Serializer):
     """What every record has; staff-only fields are dropped for everyone else."""
 
-    STAFF_FIELDS: tuple[str, ...] = ()
-
     id = serializers.IntegerField(read_only=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -158,9 +156,9 @@ class RecordSerializer(serializers.Serializer):
     def get_fields(self):
         fields = super().get_fields()
         viewer = self.context.get("viewer")
-        if self.STAFF_FIELDS and not (viewer is not None and viewer.is_staff):
-            for name in self.STAFF_FIELDS:
-                fields.pop(name, None)
+        if not (viewer is not None and viewer.is_staff):
+            for name in selectors.STAFF_ONLY_FIELDS & fields.keys():
+                del fields[name]
         return fields
 
 
@@ -222,8 +220,6 @@ class LawSerializer(RecordSerializer):
 
 
 class LawDetailSerializer(LawSerializer):
-    STAFF_FIELDS = ("internal_notes",)
-
     summary_en = serializers.CharField(read_only=True)
     summary_uk = serializers.CharField(read_only=True)
     documents = LawDocumentSerializer(many=True, read_only=True)
@@ -269,8 +265,6 @@ class TaxMeasureSerializer(RecordSerializer):
 
 
 class TaxMeasureDetailSerializer(TaxMeasureSerializer):
-    STAFF_FIELDS = ("internal_notes",)
-
     description_en = serializers.CharField(read_only=True)
     description_uk = serializers.CharField(read_only=True)
     facilities = FacilitySummarySerializer(source="visible_facilities", many=True, read_only=True)
@@ -301,8 +295,6 @@ class FacilitySerializer(RecordSerializer):
 
 
 class FacilityDetailSerializer(FacilitySerializer):
-    STAFF_FIELDS = ("exact_site", "internal_notes")
-
     description_en = serializers.CharField(read_only=True)
     description_uk = serializers.CharField(read_only=True)
     enabling_laws = LawSummarySerializer(source="visible_enabling_laws", many=True, read_only=True)
@@ -345,8 +337,6 @@ class PartnerSerializer(RecordSerializer):
 
 
 class PartnerDetailSerializer(PartnerSerializer):
-    STAFF_FIELDS = ("contacts", "internal_notes")
-
     summary_en = serializers.CharField(read_only=True)
     summary_uk = serializers.CharField(read_only=True)
     agreements = AgreementSerializer(many=True, read_only=True)
@@ -370,10 +360,9 @@ class EventSerializer(serializers.Serializer):
 
     def get_data(self, obj) -> dict[str, Any]:
         data = obj.data
-        viewer = self.context.get("viewer")
-        if isinstance(data.get("changed"), list) and not (viewer is not None and viewer.is_staff):
-            # Not even the names of staff-only fields leave the staff side.
-            data = {**data, "changed": [f for f in data["changed"] if f not in STAFF_ONLY_FIELDS]}
+        if isinstance(data.get("changed"), list):
+            viewer = self.context.get("viewer") or selectors.Viewer.public()
+            data = {**data, "changed": selectors.changed_fields_seen_by(data, viewer)}
         return data
 
     def get_record_url(self, obj) -> str | None:

@@ -20,11 +20,17 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tracker import selectors
-from tracker.models import DraftLaw, Facility, PartnerCountry, TaxMeasure, TrackedRecord
+from tracker import links, selectors
+from tracker.models import (
+    RECORD_MODELS,
+    DraftLaw,
+    Facility,
+    PartnerCountry,
+    TaxMeasure,
+    TrackedRecord,
+)
 from tracker.services.errors import TransitionNotAllowed
 from tracker.services.transitions import record_transition
-from tracker.workflows import CooperationStatus, FacilityStatus, LawStatus, TaxMeasureStatus
 
 from . import filters
 from . import serializers as s
@@ -242,7 +248,6 @@ def _record_viewset(
     name: str,
     plural: str,
     model: type[TrackedRecord],
-    statuses: type,
     list_serializer,
     detail_serializer,
     filterset,
@@ -250,6 +255,7 @@ def _record_viewset(
     ordering: tuple[str, ...] = ("-updated_at",),
 ):
     prefix = model.__name__.replace("DraftLaw", "Law").replace("PartnerCountry", "Partner")
+    statuses = model.workflow.statuses
     base = type(
         f"{prefix}ViewSet",
         (RecordViewSet,),
@@ -279,7 +285,6 @@ LawViewSet = _record_viewset(
     name="draft law",
     plural="laws",
     model=DraftLaw,
-    statuses=LawStatus,
     list_serializer=s.LawSerializer,
     detail_serializer=s.LawDetailSerializer,
     filterset=filters.LawFilterSet,
@@ -289,7 +294,6 @@ TaxMeasureViewSet = _record_viewset(
     name="tax measure",
     plural="tax-measures",
     model=TaxMeasure,
-    statuses=TaxMeasureStatus,
     list_serializer=s.TaxMeasureSerializer,
     detail_serializer=s.TaxMeasureDetailSerializer,
     filterset=filters.TaxMeasureFilterSet,
@@ -299,7 +303,6 @@ FacilityViewSet = _record_viewset(
     name="facility",
     plural="facilities",
     model=Facility,
-    statuses=FacilityStatus,
     list_serializer=s.FacilitySerializer,
     detail_serializer=s.FacilityDetailSerializer,
     filterset=filters.FacilityFilterSet,
@@ -309,7 +312,6 @@ PartnerViewSet = _record_viewset(
     name="partner country",
     plural="partners",
     model=PartnerCountry,
-    statuses=CooperationStatus,
     list_serializer=s.PartnerSerializer,
     detail_serializer=s.PartnerDetailSerializer,
     filterset=filters.PartnerFilterSet,
@@ -336,10 +338,7 @@ class FeedQuerySerializer(serializers.Serializer):
 
 
 RECORD_DETAIL_VIEWS = {
-    "law": "api:law-detail",
-    "tax_measure": "api:tax-measure-detail",
-    "facility": "api:facility-detail",
-    "partner": "api:partner-detail",
+    record_type: links.detail_url_name("api", record_type) for record_type in RECORD_MODELS
 }
 
 

@@ -6,9 +6,9 @@ import logging
 
 from django.conf import settings
 
+from tracker import links
 from tracker.models import Delivery, PartnerCountry, WebhookSubscription
 
-from . import payloads
 from .transports import render_email, send_email
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def delivery_failed(delivery: Delivery) -> None:
             "kind": "delivery_failed",
             "delivery": delivery,
             "event": event,
-            "record_url": payloads.record_url(event.record_type, event.record_id),
+            "record_url": links.api_url(event.record_type, event.record_id),
             "target": delivery.subscription.url
             if delivery.subscription_id
             else delivery.email_subscription.email,

@@ -5,31 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
-
+from tracker import links
 from tracker.models import Event
+from tracker.selectors import Viewer, changed_fields_seen_by
 
-# URL segment of each record type in the partner API.
-API_RESOURCES = {
-    "law": "laws",
-    "tax_measure": "tax-measures",
-    "facility": "facilities",
-    "partner": "partners",
-}
-# Fields whose changes are staff business; a partner hears neither their values nor names.
-STAFF_ONLY_FIELDS = frozenset({"internal_notes", "exact_site", "contacts", "notification_emails"})
 STATUS_CHANGE_FIELDS = ("from", "to", "occurred_on", "note", "source_url")
 
 
-def record_url(record_type: str, record_id: int | None) -> str | None:
-    resource = API_RESOURCES.get(record_type)
-    if resource is None or record_id is None:
-        return None
-    return f"{settings.TRACKER_BASE_URL.rstrip('/')}/api/v1/{resource}/{record_id}/"
-
-
 def partner_changed_fields(event: Event) -> list[str]:
-    return [f for f in event.data.get("changed", []) if f not in STAFF_ONLY_FIELDS]
+    # Notifications only ever go to partners.
+    return changed_fields_seen_by(event.data, Viewer(partner_id=0))
 
 
 def is_partner_news(event: Event) -> bool:
@@ -46,7 +31,7 @@ def event_data(event: Event) -> dict[str, Any]:
         "event_id": event.pk,
         "id": event.record_id,
         "type": event.record_type,
-        "url": record_url(event.record_type, event.record_id),
+        "url": links.api_url(event.record_type, event.record_id),
     }
     if event.type.endswith(".status_changed"):
         data.update({key: event.data.get(key) for key in STATUS_CHANGE_FIELDS})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +27,8 @@ from tracker.notifications.signing import generate_secret
 from tracker.selectors import Viewer, visible_records
 
 from .events import emit_event
+
+S = TypeVar("S", WebhookSubscription, EmailSubscription)
 
 EVENT_ACTIONS = ("created", "status_changed", "updated", "deleted")
 EVENT_TYPES = tuple(f"{r}.{a}" for r in RECORD_MODELS for a in EVENT_ACTIONS)
@@ -125,33 +127,15 @@ def webhook_subscription_update(
     *, subscription: WebhookSubscription, values: dict[str, Any]
 ) -> WebhookSubscription:
     """Change url, event_types, description, record filter or active flag."""
-    allowed = {"url", "event_types", "description", "record_type", "record_id", "is_active"}
-    unknown = set(values) - allowed
-    if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    _refuse_unknown(values, {"url"})
     if "url" in values:
         subscription.url = _clean_url(values["url"])
-    if "event_types" in values:
-        subscription.event_types = _clean_event_types(values["event_types"])
-    if "description" in values:
-        subscription.description = (values["description"] or "").strip()
-    if "record_type" in values or "record_id" in values:
-        subscription.record_type, subscription.record_id = _clean_record_filter(
-            subscription.partner,
-            values.get("record_type", subscription.record_type),
-            values.get("record_id", subscription.record_id),
-        )
-    if "is_active" in values:
-        active = bool(values["is_active"])
-        if active and not subscription.is_active:
-            # Switched back on: start counting failures afresh.
-            subscription.failing_since = None
-            subscription.disabled_at = None
-            subscription.disabled_reason = ""
-        subscription.is_active = active
-    subscription.full_clean()
-    subscription.save()
-    return subscription
+    if values.get("is_active") and not subscription.is_active:
+        # Switched back on: start counting failures afresh.
+        subscription.failing_since = None
+        subscription.disabled_at = None
+        subscription.disabled_reason = ""
+    return _apply_common_and_save(subscription, values)
 
 
 def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
@@ -273,15 +257,26 @@ def email_subscription_create(
 def email_subscription_update(
     *, subscription: EmailSubscription, values: dict[str, Any]
 ) -> EmailSubscription:
-    allowed = {"email", "language", "event_types", "description", "record_type", "record_id",
-               "is_active"}  # fmt: skip
-    unknown = set(values) - allowed
-    if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    """Change email, language, event_types, description, record filter or active flag."""
+    _refuse_unknown(values, {"email", "language"})
     if "email" in values:
         subscription.email = _clean_email(values["email"])
     if "language" in values:
         subscription.language = _clean_language(values["language"])
+    return _apply_common_and_save(subscription, values)
+
+
+_COMMON_FIELDS = frozenset({"event_types", "description", "record_type", "record_id", "is_active"})
+
+
+def _refuse_unknown(values: dict[str, Any], own_fields: set[str]) -> None:
+    unknown = set(values) - _COMMON_FIELDS - own_fields
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+
+
+def _apply_common_and_save(subscription: S, values: dict[str, Any]) -> S:
+    """The fields webhook and e-mail subscriptions share, then validate and save."""
     if "event_types" in values:
         subscription.event_types = _clean_event_types(values["event_types"])
     if "description" in values:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tracker.models import StatusChange, TrackedRecord
+from tracker.selectors import latest_change_date
 from tracker.workflows import RADA_SEATS, VETO_OVERRIDE_MIN_VOTES, LawStatus
 
 from .errors import TransitionNotAllowed
@@ -71,12 +72,7 @@ def record_transition(
         _validate_votes(workflow.is_vote(current, to_status), current, to_status, votes)
 
         content_type = ContentType.objects.get_for_model(model)
-        previous = (
-            StatusChange.objects.filter(content_type=content_type, record_id=locked.pk)
-            .order_by("-occurred_on", "-id")
-            .values_list("occurred_on", flat=True)
-            .first()
-        )
+        previous = latest_change_date(locked)
         if previous is not None and occurred_on < previous:
             raise ValidationError(
                 {

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import Country
 
+from tracker import links
 from tracker.models import (
     RECORD_MODELS,
     DraftLaw,
@@ -48,13 +48,6 @@ from tracker.workflows import (
 from .localize import with_local_names
 
 PUBLIC = Viewer.public()
-
-DETAIL_URL_NAMES = {
-    "law": "web:law-detail",
-    "tax_measure": "web:tax-measure-detail",
-    "facility": "web:facility-detail",
-    "partner": "web:partner-detail",
-}
 
 
 def public_laws(*, text: bool = False) -> QuerySet[DraftLaw]:
@@ -201,7 +194,7 @@ def with_records(changes: list[StatusChange]) -> list[StatusChange]:
             continue
         change.public_record = record
         change.record_type = record.record_type
-        change.record_url = reverse(DETAIL_URL_NAMES[record.record_type], args=[record.pk])
+        change.record_url = links.public_path(record.record_type, record.pk)
         label_changes([change], record.workflow)
         result.append(change)
     return result
