@@ -26,3 +26,13 @@ def germany(db):
 @pytest.fixture
 def france(db):
     return make_partner("FR", name_en="France", name_uk="Франція")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_response_cache():
+    # Event ids, the cache's version, can repeat between tests when a test's rows roll back.
+    from django.core.cache import caches
+
+    caches["responses"].clear()
+    yield
+    caches["responses"].clear()

@@ -127,6 +127,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered API pages (tracker/api/response_cache.py), in each process's memory: they are
+# keyed by the data version, so a worker never needs to hear of another's entries.
+CACHES["responses"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "api-responses",
+    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("API_RESPONSE_CACHE_ENTRIES", "2000"))},
+}
 
 # --- Celery -----------------------------------------------------------------
 # With REDIS_URL unset, the broker is a folder on disk: no server to install.
@@ -229,6 +236,9 @@ INSTALLED_APPS += ["drf_spectacular_sidecar"]
 API_PAGE_SIZE = 25
 API_MAX_PAGE_SIZE = 100
 API_EVENTS_MAX_LIMIT = 500
+# Rendered partner and public read pages are kept this long, or until anything changes
+# (tracker/api/response_cache.py); 0 turns the cache off.
+API_RESPONSE_CACHE_SECONDS = float(os.environ.get("API_RESPONSE_CACHE_SECONDS", "300"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tracker.api.authentication.PartnerAPIKeyAuthentication",

@@ -2,14 +2,23 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tracker.api import throttling
 from tracker.services.api_keys import api_key_issue
+
+
+def _clear_throttle_counters():
+    cache.clear()
+    client = throttling._redis()
+    if client is not None:
+        for key in client.scan_iter("tracker:throttle_*"):
+            client.delete(key)
 
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
-    cache.clear()
+    _clear_throttle_counters()
     yield
-    cache.clear()
+    _clear_throttle_counters()
 
 
 @pytest.fixture

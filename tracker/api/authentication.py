@@ -12,14 +12,37 @@ from tracker.models import PartnerAPIKey, PartnerCountry
 from tracker.selectors import Viewer
 
 KEYWORD = "Api-Key"
+_USABLE_KEY_SQL = (
+    "SELECT {columns}, p.code AS partner_code FROM {keys} k JOIN {partners} p"
+    " ON p.id = k.partner_id WHERE k.prefix = %s AND NOT k.revoked"
+).format(
+    columns=", ".join(
+        f"k.{name}"
+        for name in (
+            "id", "prefix", "hashed_key", "expiry_date", "revoked", "last_used_at", "partner_id"
+        )
+    ),
+    keys=PartnerAPIKey._meta.db_table,
+    partners=PartnerCountry._meta.db_table,
+)  # fmt: skip
 
 
 @dataclass
 class PartnerPrincipal:
-    """Stands in for `request.user` when a partner's system calls with its key."""
+    """Stands in for `request.user` when a partner's system calls with its key.
 
-    partner: PartnerCountry
+    The partner country itself is loaded only when a view asks for it: reads need its id.
+    """
+
     api_key: PartnerAPIKey
+
+    @property
+    def partner_id(self) -> int:
+        return self.api_key.partner_id
+
+    @property
+    def partner(self) -> PartnerCountry:
+        return self.api_key.partner
 
     is_authenticated = True
     is_anonymous = False
@@ -31,7 +54,7 @@ class PartnerPrincipal:
 
     @property
     def username(self) -> str:
-        return f"partner:{self.partner.code}:{self.api_key.prefix}"
+        return f"partner:{self.api_key.partner_code}:{self.api_key.prefix}"
 
     def __str__(self) -> str:
         return self.username
@@ -49,12 +72,8 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             raise exceptions.AuthenticationFailed("The Api-Key header carries no key.")
         prefix, _, _ = key.partition(".")
-        api_key = (
-            PartnerAPIKey.objects.get_usable_keys()
-            .select_related("partner")
-            .filter(prefix=prefix)
-            .first()
-        )
+        # Every API request runs this: plain SQL, not a queryset compiled again each time.
+        api_key = next(iter(PartnerAPIKey.objects.raw(_USABLE_KEY_SQL, [prefix])), None)
         if api_key is None or not api_key.is_valid(key):
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         if api_key.has_expired:
@@ -62,7 +81,7 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 300:
             PartnerAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        return PartnerPrincipal(partner=api_key.partner, api_key=api_key), api_key
+        return PartnerPrincipal(api_key=api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
@@ -72,7 +91,7 @@ def viewer_for(request: Request) -> Viewer:
     """The visibility scope of the caller."""
     user = request.user
     if isinstance(user, PartnerPrincipal):
-        return Viewer.partner(user.partner.pk)
+        return Viewer.partner(user.partner_id)
     if user is not None and user.is_authenticated and user.is_staff and user.is_active:
         return Viewer.staff()
     return Viewer.public()

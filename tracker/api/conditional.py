@@ -12,6 +12,8 @@ from django.http import HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 
+from . import response_cache
+
 
 class ConditionalGetMixin:
     def finalize_response(self, request, response, *args, **kwargs):
@@ -19,7 +21,9 @@ class ConditionalGetMixin:
         patch_vary_headers(response, ("Authorization", "Cookie"))
         if request.method not in ("GET", "HEAD") or response.status_code != 200:
             return response
-        response.render()
+        if hasattr(response, "render"):
+            response.render()
+            response_cache.store(response)
         digest = hashlib.blake2b(response.content, digest_size=16).hexdigest()
         etag = f'"{digest}"'
         response["ETag"] = etag

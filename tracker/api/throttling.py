@@ -2,24 +2,116 @@
 
 Rates come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` (scopes `partner`, `staff`,
 `anon`), read at request time; counters live in the default cache.
+
+The window slides: a caller's rate is this window's count plus the previous window's count
+weighted by how much of it still overlaps the last `duration` seconds. Two counters per
+caller, whatever the rate: DRF's `SimpleRateThrottle` keeps every request's timestamp in one
+cache value, which a busy key turns into tens of kilobytes read and written per request.
+With Redis (`REDIS_URL`) the counters are read and counted in one round trip; otherwise they
+live in the default cache. If the store cannot be reached, requests are let through (and
+logged): the rate limit protects the service, it must not take it down.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import math
+import time
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .authentication import PartnerPrincipal
 
+logger = logging.getLogger(__name__)
 
-class _SettingsRateThrottle(SimpleRateThrottle):
+
+@functools.cache
+def _redis() -> redis.Redis | None:
+    if not settings.REDIS_URL:
+        return None
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+
+
+class SlidingWindowThrottle(SimpleRateThrottle):
+    cache = cache
+    timer = time.time
+
     def __init__(self) -> None:
-        # Read per request so that a changed setting applies without a restart of the class.
+        # Read per request so that a changed setting applies without a restart.
         self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        self._wait = 0.0
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
+        elapsed = (now % self.duration) / self.duration
+        try:
+            client = _redis()
+            if client is not None:
+                return self._allow_redis(client, current_key, previous_key, elapsed)
+            counts = self.cache.get_many([current_key, previous_key])
+            current = counts.get(current_key, 0)
+            previous = counts.get(previous_key, 0)
+            if previous * (1 - elapsed) + current >= self.num_requests:
+                self._wait = self._time_to_wait(current, previous, elapsed)
+                return False
+            self._count(current_key)
+        except Exception as exc:  # the store is down: serve, and say so
+            logger.warning("Rate limit not checked (%s): %s", key, exc)
+        return True
+
+    def _allow_redis(
+        self, client: redis.Redis, current_key: str, previous_key: str, elapsed: float
+    ) -> bool:
+        """Count this request and read the previous window in one round trip."""
+        current_key, previous_key = f"tracker:{current_key}", f"tracker:{previous_key}"
+        pipe = client.pipeline(transaction=False)
+        pipe.get(previous_key)
+        pipe.incr(current_key)
+        pipe.expire(current_key, 2 * self.duration)
+        previous_raw, current, _ = pipe.execute()
+        previous = int(previous_raw or 0)
+        if previous * (1 - elapsed) + current - 1 >= self.num_requests:
+            client.decr(current_key)  # a refused request does not count
+            self._wait = self._time_to_wait(current - 1, previous, elapsed)
+            return False
+        return True
+
+    def _count(self, key: str) -> None:
+        try:
+            self.cache.incr(key)
+        except ValueError:  # the first request of this window
+            if not self.cache.add(key, 1, timeout=2 * self.duration):
+                self.cache.incr(key)
+
+    def _time_to_wait(self, current: int, previous: int, elapsed: float) -> float:
+        """Seconds until one more request fits under the rate."""
+        room = self.num_requests - 1
+        if current <= room and previous:
+            # Later in this window, when the previous window weighs little enough.
+            overlap_needed = (room - current) / previous
+            return max(0.0, (1 - overlap_needed - elapsed) * self.duration)
+        # In the next window, when this window's count has slid out far enough.
+        slide = 1 - room / current if current else 0.0
+        return (1 - elapsed + slide) * self.duration
+
+    def wait(self) -> float:
+        return max(1.0, math.ceil(self._wait))
 
 
-class PartnerKeyThrottle(_SettingsRateThrottle):
+class PartnerKeyThrottle(SlidingWindowThrottle):
     scope = "partner"
 
     def get_cache_key(self, request, view):
@@ -29,7 +121,7 @@ class PartnerKeyThrottle(_SettingsRateThrottle):
         return None
 
 
-class StaffThrottle(_SettingsRateThrottle):
+class StaffThrottle(SlidingWindowThrottle):
     scope = "staff"
 
     def get_cache_key(self, request, view):
@@ -39,7 +131,7 @@ class StaffThrottle(_SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": user.pk}
 
 
-class AnonymousThrottle(_SettingsRateThrottle):
+class AnonymousThrottle(SlidingWindowThrottle):
     scope = "anon"
 
     def get_cache_key(self, request, view):

@@ -39,6 +39,7 @@ from .conditional import ConditionalGetMixin
 from .fields import url_prefix
 from .pagination import RecordCursorPagination
 from .problems import TransitionConflict
+from .response_cache import cached_read
 from .rows import ListRows
 
 MAX_ID = filters.MAX_ID
@@ -102,6 +103,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         self.check_object_permissions(self.request, record)
         return record
 
+    @cached_read
     def list(self, request, *args, **kwargs):
         rows = ListRows(
             model=self.model,
@@ -113,10 +115,12 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(rows.values(queryset))
         return self.get_paginated_response(rows.render(page))
 
+    @cached_read
     def retrieve(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object()).data)
 
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @cached_read
     def history(self, request, *args, **kwargs):
         """The record's status changes, oldest first."""
         record = self.get_object()
@@ -384,6 +388,7 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
         ],
         responses={200: s.EventPageSerializer, 304: NOT_MODIFIED},
     )
+    @cached_read
     def list(self, request, *args, **kwargs):
         blank = {
             name: ["Give a value, or leave the parameter out."]
