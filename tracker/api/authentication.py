@@ -8,12 +8,16 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from tracker.models import PartnerAPIKey, PartnerCountry
+from tracker.models import Event, PartnerAPIKey, PartnerCountry
 from tracker.selectors import Viewer
 
 KEYWORD = "Api-Key"
+# Every API call runs this, so it is plain SQL rather than a queryset compiled each time.
+# It also reads the newest event id, the version `response_cache` keys pages by: one round
+# trip instead of two.
 _USABLE_KEY_SQL = (
-    "SELECT {columns}, p.code AS partner_code FROM {keys} k JOIN {partners} p"
+    "SELECT {columns}, p.code AS partner_code, (SELECT MAX(e.id) FROM {events} e)"
+    " AS data_version FROM {keys} k JOIN {partners} p"
     " ON p.id = k.partner_id WHERE k.prefix = %s AND NOT k.revoked"
 ).format(
     columns=", ".join(
@@ -24,6 +28,7 @@ _USABLE_KEY_SQL = (
     ),
     keys=PartnerAPIKey._meta.db_table,
     partners=PartnerCountry._meta.db_table,
+    events=Event._meta.db_table,
 )  # fmt: skip
 
 
@@ -72,7 +77,6 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             raise exceptions.AuthenticationFailed("The Api-Key header carries no key.")
         prefix, _, _ = key.partition(".")
-        # Every API request runs this: plain SQL, not a queryset compiled again each time.
         api_key = next(iter(PartnerAPIKey.objects.raw(_USABLE_KEY_SQL, [prefix])), None)
         if api_key is None or not api_key.is_valid(key):
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
