@@ -3,8 +3,9 @@
 Rates come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` (scopes `partner`, `staff`,
 `anon`), read at request time; counters live in the default cache.
 
-The window slides: a caller's rate is this window's count plus the previous window's count
-weighted by how much of it still overlaps the last `duration` seconds. Two counters per
+The window slides: a request is let through if this window's count plus the previous
+window's count, weighted by how much of it still overlaps the last `duration` seconds, leaves
+room for it. Two counters per
 caller, whatever the rate: DRF's `SimpleRateThrottle` keeps every request's timestamp in one
 cache value, which a busy key turns into tens of kilobytes read and written per request.
 With Redis (`REDIS_URL`) the counters are read and counted in one round trip; otherwise they
@@ -64,7 +65,7 @@ class SlidingWindowThrottle(SimpleRateThrottle):
             counts = self.cache.get_many([current_key, previous_key])
             current = counts.get(current_key, 0)
             previous = counts.get(previous_key, 0)
-            if previous * (1 - elapsed) + current >= self.num_requests:
+            if previous * (1 - elapsed) + current + 1 > self.num_requests:
                 self._wait = self._time_to_wait(current, previous, elapsed)
                 return False
             self._count(current_key)
@@ -83,7 +84,7 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         pipe.expire(current_key, 2 * self.duration)
         previous_raw, current, _ = pipe.execute()
         previous = int(previous_raw or 0)
-        if previous * (1 - elapsed) + current - 1 >= self.num_requests:
+        if previous * (1 - elapsed) + current > self.num_requests:
             client.decr(current_key)  # a refused request does not count
             self._wait = self._time_to_wait(current - 1, previous, elapsed)
             return False
