@@ -33,14 +33,16 @@ LUA = ROOT / "bench" / "wrk" / "paths.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tracker_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
 HOST = "127.0.0.1"
-PORTS = {"ours": 8701, "raw": 8702, "plain": 8703, "ours-small": 8704}
+PORTS = {"ours": 8701, "raw": 8702, "plain": 8703, "ours-small": 8704, "cold": 8705}
 APPS = {
     "ours": ("config.wsgi:application", "config.settings.local"),
     "raw": ("bench.raw_app:application", "config.settings.local"),
     "plain": ("bench.plain_drf.wsgi:application", "bench.plain_drf.settings"),
 }
 RECEIVER_PORT = 8790
-WORKERS = 2  # gunicorn workers per app, the same for all three
+# Ours with the rendered-page cache off: every request builds its page (growth, "cold").
+NO_PAGE_CACHE = {"API_RESPONSE_CACHE_SECONDS": "0"}
+WORKERS = 2  # gunicorn workers per app, the same for all of them
 CONNECTIONS = 4  # concurrent wrk connections, the same for all three
 PAGE = 50
 SMALL = {"laws": 200, "tax_measures": 20, "facilities": 50, "partners": 60, "events": 10_000}
@@ -292,13 +294,14 @@ def explain(sql: str) -> dict:
 def capture(path: str, key: str) -> tuple[int, list[str]]:
     """Answer `path` in-process; the SQL it ran (auth and throttle queries included)."""
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
-    client.get(path)  # warm caches (content types, URL prefixes)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
+    with override_settings(API_RESPONSE_CACHE_SECONDS=0):  # the SQL that builds the page
+        client.get(path)  # warm caches (content types, URL prefixes)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
     return response.status_code, [q["sql"] for q in queries.captured_queries]
 
 
@@ -363,7 +366,7 @@ def growth(*, key_small: str, key_large: str, duration: float, rounds: int) -> d
     }
     sides = {
         "small": (PORTS["ours-small"], key_small, small_database_url()),
-        "large": (PORTS["ours"], key_large, os.environ["DATABASE_URL"]),
+        "large": (PORTS["cold"], key_large, os.environ["DATABASE_URL"]),
     }
     result: dict = {"small": {}, "large": {}, "ratio": {}}
     for name, (paths, table) in probes.items():
@@ -405,7 +408,7 @@ def growth(*, key_small: str, key_large: str, duration: float, rounds: int) -> d
 
 def query_counts(key: str, law_id: int) -> dict:
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
@@ -417,6 +420,19 @@ def query_counts(key: str, law_id: int) -> dict:
         "events": "/api/v1/events/?after=0&limit={n}",
     }
     counts: dict[str, dict] = {}
+    with override_settings(API_RESPONSE_CACHE_SECONDS=0):  # the statements a page is built with
+        _count_lists(client, lists, counts, law_id)
+    client.get(lists["laws"].format(n=50))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(lists["laws"].format(n=50))
+    counts["page from cache"] = {"1": len(queries.captured_queries)}
+    return counts
+
+
+def _count_lists(client, lists: dict[str, str], counts: dict[str, dict], law_id: int) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     for name, template in lists.items():
         counts[name] = {}
         for n in (1, 50, 100):
@@ -430,7 +446,6 @@ def query_counts(key: str, law_id: int) -> dict:
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/api/v1/laws/{law_id}/")
     counts["law detail"] = {"1": len(queries.captured_queries)}
-    return counts
 
 
 def compare_bodies(key: str, paths: list[str]) -> dict:
@@ -458,7 +473,7 @@ def throughput(key: str, *, duration: float, rounds: int) -> dict:
         "event_feed": [f"/api/v1/events/?after={a}&limit={PAGE}" for a in afters],
     }
     header = f"Authorization: Api-Key {key}"
-    names = ["ours", "raw", "plain"]
+    names = ["ours", "cold", "raw", "plain"]
     for name in names:  # warm every worker up
         for paths in endpoints.values():
             wrk(PORTS[name], paths, header, duration=1, connections=CONNECTIONS)
@@ -466,7 +481,7 @@ def throughput(key: str, *, duration: float, rounds: int) -> dict:
     for endpoint, paths in endpoints.items():
         runs: dict[str, list[dict]] = {name: [] for name in names}
         for r in range(rounds):
-            order = names[r % 3 :] + names[: r % 3]  # alternate who goes first
+            order = names[r % 4 :] + names[: r % 4]  # alternate who goes first
             for name in order:
                 runs[name].append(
                     wrk(PORTS[name], paths, header, duration=duration, connections=CONNECTIONS)
@@ -482,9 +497,12 @@ def throughput(key: str, *, duration: float, rounds: int) -> dict:
             }
         summary["ours/raw"] = round(summary["ours"]["rps"] / summary["raw"]["rps"], 2)
         summary["ours/plain"] = round(summary["ours"]["rps"] / summary["plain"]["rps"], 2)
+        summary["cold/raw"] = round(summary["cold"]["rps"] / summary["raw"]["rps"], 2)
+        summary["cold/plain"] = round(summary["cold"]["rps"] / summary["plain"]["rps"], 2)
         results[endpoint] = summary
         log(
-            f"  {endpoint}: ours {summary['ours']['rps']} raw {summary['raw']['rps']} "
+            f"  {endpoint}: ours {summary['ours']['rps']} (cold {summary['cold']['rps']}) "
+            f"raw {summary['raw']['rps']} "
             f"plain {summary['plain']['rps']} req/s"
         )
     results["identical_json"] = compare_bodies(
@@ -640,8 +658,10 @@ def table(results: dict) -> str:
         )
         for endpoint in ("law_list", "law_detail", "event_feed"):
             row = tp[endpoint]
-            for i, name in enumerate(("ours", "raw", "plain")):
-                ratios = f"{row['ours/raw']:>8} {row['ours/plain']:>10}" if i == 0 else ""
+            for i, name in enumerate(("ours", "cold", "raw", "plain")):
+                ratios = ""
+                if name in ("ours", "cold"):
+                    ratios = f"{row[f'{name}/raw']:>8} {row[f'{name}/plain']:>10}"
                 add(
                     f"{endpoint if i == 0 else '':<12} {name:<6} {row[name]['rps']:>8} "
                     f"{row[name]['p50_ms']:>8} {row[name]['p99_ms']:>8}  {ratios}"
@@ -717,10 +737,15 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  {results['generate']['large']['seconds']} s")
         key = issue_key()
         servers.append(start_app("ours"))
+        servers.append(start_app("cold", env=NO_PAGE_CACHE, app="ours"))
         if key_small:
             log("Growth: small and large data sets, alternating")
             servers.append(
-                start_app("ours-small", env={"DATABASE_URL": small_database_url()}, app="ours")
+                start_app(
+                    "ours-small",
+                    env={"DATABASE_URL": small_database_url(), **NO_PAGE_CACHE},
+                    app="ours",
+                )
             )
             results["growth"] = growth(
                 key_small=key_small, key_large=key, duration=args.duration, rounds=args.rounds
@@ -730,7 +755,7 @@ def main(argv: list[str] | None = None) -> int:
             log("Counting queries")
             results["queries"] = query_counts(key, visible_law_ids(1)[0])
         if "throughput" in only:
-            log("Throughput: ours, raw and plain DRF, alternating")
+            log("Throughput: ours (page cache on and off), raw and plain DRF, alternating")
             servers.append(start_app("raw"))
             servers.append(start_app("plain"))
             results["throughput"] = throughput(key, duration=args.duration, rounds=args.rounds)
