@@ -272,6 +272,12 @@ API_RECORD_QUERYSETS = {
 
 
 def api_records(model: type[R], viewer: Viewer, *, detail: bool = False) -> QuerySet[R]:
+    # Built once per (model, viewer, detail) and cloned: requests only add their filters.
+    return _api_records(model, viewer, detail).all()
+
+
+@functools.lru_cache(maxsize=4096)
+def _api_records(model: type[R], viewer: Viewer, detail: bool) -> QuerySet[R]:
     return API_RECORD_QUERYSETS[model](viewer, detail=detail)
 
 
