@@ -59,3 +59,29 @@ def test_rows_render_like_the_serializer(germany, france, model, serializer_clas
     ).data
     assert fast == [dict(item) for item in slow]
     assert fast  # something was compared
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer_name", list(VIEWERS))
+def test_feed_rows_render_like_the_event_serializer(germany, editor, viewer_name):
+    from tracker.api.fields import url_prefix
+    from tracker.api.rows import EVENT_COLUMNS, render_events
+    from tracker.api.views import RECORD_DETAIL_VIEWS
+    from tracker.services.records import record_update
+
+    law = make_law(partners=[germany])
+    move(law, "registered")
+    record_update(
+        record=law, values={"internal_notes": "staff only", "title_en": "Renamed"}, actor=editor
+    )
+    make_facility(partners=[germany])
+
+    viewer = VIEWERS[viewer_name](germany)
+    request = APIRequestFactory().get("/api/v1/events/")
+    prefixes = {kind: url_prefix(request, name) for kind, name in RECORD_DETAIL_VIEWS.items()}
+    events = selectors.visible_events(viewer)
+    fast = render_events(events.values(*EVENT_COLUMNS), viewer=viewer, record_url_prefixes=prefixes)
+    context = {"viewer": viewer, "request": request, "record_url_prefixes": prefixes}
+    slow = s.EventSerializer(events, many=True, context=context).data
+    assert fast == [dict(item) for item in slow]
+    assert any(item["type"] == "law.updated" for item in fast)

@@ -138,3 +138,33 @@ class ListRows:
             self._related["legal_basis"].update(
                 {law.pk: summary.to_representation(law) for law in laws}
             )
+
+
+EVENT_COLUMNS = ("id", "type", "record_type", "record_id", "occurred_at", "data")
+
+
+def render_events(
+    rows: Iterable[Row], *, viewer: selectors.Viewer, record_url_prefixes: dict[str, str]
+) -> list[dict[str, Any]]:
+    """`EventSerializer`'s output for `.values(*EVENT_COLUMNS)` rows of the change feed."""
+    occurred_at = _datetime("occurred_at")
+    rendered = []
+    for row in rows:
+        data = row["data"]
+        if isinstance(data.get("changed"), list):
+            data = {**data, "changed": selectors.changed_fields_seen_by(data, viewer)}
+        prefix = record_url_prefixes.get(row["record_type"])
+        record_id = row["record_id"]
+        url = None if prefix is None or record_id is None else f"{prefix}{record_id}/"
+        rendered.append(
+            {
+                "id": row["id"],
+                "type": row["type"],
+                "record_type": row["record_type"],
+                "record_id": record_id,
+                "record_url": url,
+                "occurred_at": occurred_at(row),
+                "data": data,
+            }
+        )
+    return rendered

@@ -40,7 +40,7 @@ from .fields import url_prefix
 from .pagination import RecordCursorPagination
 from .problems import TransitionConflict
 from .response_cache import cached_read
-from .rows import ListRows
+from .rows import EVENT_COLUMNS, ListRows, render_events
 
 MAX_ID = filters.MAX_ID
 
@@ -403,17 +403,22 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
         events = list(
             self.filter_queryset(self.get_queryset())
             .filter(id__gt=after)
-            .order_by("id")[: limit + 1]
+            .order_by("id")
+            .values(*EVENT_COLUMNS)[: limit + 1]
         )
         has_more = len(events) > limit
         events = events[:limit]
-        last_id = events[-1].id if events else after
+        last_id = events[-1]["id"] if events else after
         params = request.query_params.copy()
         params["after"] = str(last_id)
         next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params, doseq=True)}")
         return Response(
             {
-                "results": self.get_serializer(events, many=True).data,
+                "results": render_events(
+                    events,
+                    viewer=self.viewer,
+                    record_url_prefixes=self.get_serializer_context()["record_url_prefixes"],
+                ),
                 "next": next_url,
                 "has_more": has_more,
                 "last_id": last_id,
