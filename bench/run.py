@@ -477,6 +477,12 @@ def throughput(key: str, *, duration: float, rounds: int) -> dict:
     for name in names:  # warm every worker up
         for paths in endpoints.values():
             wrk(PORTS[name], paths, header, duration=1, connections=CONNECTIONS)
+    # Ours keeps rendered pages per worker: measure it once every worker has seen every page
+    # (each GET is a new connection, so any worker may take it). "cold" shows the other case.
+    for paths in endpoints.values():
+        for path in paths:
+            for _ in range(3 * WORKERS):
+                get(PORTS["ours"], path, {"Authorization": f"Api-Key {key}"})
     results: dict[str, dict] = {}
     for endpoint, paths in endpoints.items():
         runs: dict[str, list[dict]] = {name: [] for name in names}
