@@ -154,3 +154,29 @@ def test_only_superusers_reach_the_key_admin(editor):
     client.force_login(editor)
     assert client.get(reverse("admin:tracker_partnerapikey_changelist")).status_code == 403
     assert client.get(reverse("admin:tracker_partnerapikey_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_key_is_stamped_when_used_at_most_every_five_minutes(germany):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.conftest import client_for_key
+
+    api_key, key = api_key_issue(partner=germany, name="stamped")
+    client = client_for_key(key)
+    assert client.get("/api/v1/partners/").status_code == 200
+    api_key.refresh_from_db()
+    first_use = api_key.last_used_at
+    assert first_use is not None
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/laws/").status_code == 200
+    assert not any("UPDATE" in q["sql"] and "apikey" in q["sql"] for q in queries)
+    api_key.refresh_from_db()
+    assert api_key.last_used_at == first_use
+    PartnerAPIKey.objects.filter(pk=api_key.pk).update(
+        last_used_at=first_use - datetime.timedelta(minutes=6)
+    )
+    assert client.get("/api/v1/laws/").status_code == 200
+    api_key.refresh_from_db()
+    assert api_key.last_used_at > first_use

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -12,24 +14,43 @@ from tracker.models import Event, PartnerAPIKey, PartnerCountry
 from tracker.selectors import Viewer
 
 KEYWORD = "Api-Key"
+_KEY_FIELDS = ("id", "prefix", "hashed_key", "expiry_date", "last_used_at", "partner_id")
 # Every API call runs this, so it is plain SQL rather than a queryset compiled each time.
 # It also reads the newest event id, the version `response_cache` keys pages by: one round
 # trip instead of two.
 _USABLE_KEY_SQL = (
-    "SELECT {columns}, p.code AS partner_code, (SELECT MAX(e.id) FROM {events} e)"
-    " AS data_version FROM {keys} k JOIN {partners} p"
-    " ON p.id = k.partner_id WHERE k.prefix = %s AND NOT k.revoked"
+    "SELECT {columns}, p.code, (SELECT MAX(e.id) FROM {events} e) FROM {keys} k"
+    " JOIN {partners} p ON p.id = k.partner_id WHERE k.prefix = %s AND NOT k.revoked"
 ).format(
-    columns=", ".join(
-        f"k.{name}"
-        for name in (
-            "id", "prefix", "hashed_key", "expiry_date", "revoked", "last_used_at", "partner_id"
-        )
-    ),
+    columns=", ".join(f"k.{name}" for name in _KEY_FIELDS),
     keys=PartnerAPIKey._meta.db_table,
     partners=PartnerCountry._meta.db_table,
     events=Event._meta.db_table,
-)  # fmt: skip
+)
+
+
+def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    # SQLite hands back naive UTC date-times where the ORM would convert them.
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def usable_key(prefix: str) -> PartnerAPIKey | None:
+    """The unrevoked key with `prefix`, with `partner_code` and `data_version` set on it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_USABLE_KEY_SQL, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = dict(zip(_KEY_FIELDS, row, strict=False))
+    values["expiry_date"] = _aware(values["expiry_date"])
+    values["last_used_at"] = _aware(values["last_used_at"])
+    api_key = PartnerAPIKey(**values, revoked=False)
+    api_key._state.adding = False
+    api_key._state.db = connection.alias
+    api_key.partner_code, api_key.data_version = row[len(_KEY_FIELDS) :]
+    return api_key
 
 
 @dataclass
@@ -77,7 +98,7 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             raise exceptions.AuthenticationFailed("The Api-Key header carries no key.")
         prefix, _, _ = key.partition(".")
-        api_key = next(iter(PartnerAPIKey.objects.raw(_USABLE_KEY_SQL, [prefix])), None)
+        api_key = usable_key(prefix)
         if api_key is None or not api_key.is_valid(key):
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         if api_key.has_expired:
