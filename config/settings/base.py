@@ -132,7 +132,8 @@ else:
 CACHES["responses"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "api-responses",
-    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("API_RESPONSE_CACHE_ENTRIES", "2000"))},
+    # At most 1,000 pages of at most 128 KiB (API_RESPONSE_CACHE_MAX_BYTES) per worker.
+    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("API_RESPONSE_CACHE_ENTRIES", "1000"))},
 }
 
 # --- Celery -----------------------------------------------------------------
@@ -239,6 +240,7 @@ API_EVENTS_MAX_LIMIT = 500
 # Rendered partner and public read pages are kept this long, or until anything changes
 # (tracker/api/response_cache.py); 0 turns the cache off.
 API_RESPONSE_CACHE_SECONDS = float(os.environ.get("API_RESPONSE_CACHE_SECONDS", "300"))
+API_RESPONSE_CACHE_MAX_BYTES = 128 * 1024  # larger pages are built each time
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tracker.api.authentication.PartnerAPIKeyAuthentication",

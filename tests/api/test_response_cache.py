@@ -158,3 +158,14 @@ def test_errors_are_not_cached(laws, de_client):
     response, queries = _get(de_client, missing)
     assert response.status_code == 404
     assert queries > 1
+
+
+@pytest.mark.django_db
+def test_big_pages_are_not_kept(laws, de_client, settings):
+    settings.API_RESPONSE_CACHE_MAX_BYTES = 100
+    de_client.get("/api/v1/partners/")  # the key's first use is stamped once
+    first, first_queries = _get(de_client, "/api/v1/laws/")
+    again, again_queries = _get(de_client, "/api/v1/laws/")
+    assert len(first.content) > 100
+    assert again.content == first.content
+    assert again_queries == first_queries > 1

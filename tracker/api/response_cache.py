@@ -102,6 +102,8 @@ def store(response: Response) -> None:
     key = getattr(response, "cache_key", None)
     if key is None or response.status_code != 200:
         return
+    if len(response.content) > settings.API_RESPONSE_CACHE_MAX_BYTES:
+        return  # a rare big page (500 events) would crowd out many common ones
     try:
         caches["responses"].set(
             key, response.content, timeout=float(settings.API_RESPONSE_CACHE_SECONDS)
