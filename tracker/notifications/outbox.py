@@ -4,11 +4,14 @@ The event row is the outbox: once committed, its fan-out is queued; if that mess
 (broker down, worker killed), the periodic sweep finds the event by `fanned_out_at IS NULL`
 and queues it again. Fan-out writes one `Delivery` per matching subscription and marks the
 event, in one transaction; the unique (event, subscription) constraints make a repeat a no-op.
+Once committed, the deliveries are queued as a few `deliver_batch` messages, published
+through one broker connection.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -37,23 +40,43 @@ def event_committed(event_id: int) -> None:
 
 
 def enqueue_fan_out(event_id: int) -> None:
+    enqueue_fan_outs([event_id])
+
+
+def enqueue_fan_outs(event_ids: Sequence[int]) -> None:
     from .tasks import fan_out
 
-    _publish(fan_out, event_id)
+    _publish(fan_out, list(event_ids))
 
 
 def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
+    """Queue one delivery (a retry, a staff action): the `deliver` task."""
     from .tasks import deliver
 
-    _publish(deliver, delivery_id, countdown=countdown)
+    _publish(deliver, [delivery_id], countdown=countdown)
 
 
-def _publish(task, object_id: int, countdown: float | None = None) -> None:
+def enqueue_deliveries(delivery_ids: Sequence[int], countdown: float | None = None) -> None:
+    """Queue deliveries in `deliver_batch` tasks of `batch_size()` ids each."""
+    from .delivery import batch_size
+    from .tasks import deliver_batch
+
+    ids = list(delivery_ids)
+    size = batch_size()
+    _publish(deliver_batch, [ids[i : i + size] for i in range(0, len(ids), size)], countdown)
+
+
+def _publish(task, arguments: list, countdown: float | None = None) -> None:
+    """One message of `task` per item of `arguments`, all through one broker connection."""
+    if not arguments:
+        return
     # A lost message only delays the work: the sweep finds it in the database.
     try:
-        task.apply_async(args=[object_id], countdown=countdown)
+        with task.app.producer_or_acquire() as producer:
+            for argument in arguments:
+                task.apply_async(args=[argument], countdown=countdown, producer=producer)
     except Exception as exc:
-        logger.warning("Could not queue %s(%s): %s; the sweep will", task.name, object_id, exc)
+        logger.warning("Could not queue %s: %s; the sweep will", task.name, exc)
 
 
 def fan_out_event(event_id: int) -> list[int]:
@@ -86,7 +109,7 @@ def fan_out_event(event_id: int) -> list[int]:
                 "pk", flat=True
             )
         )
-        transaction.on_commit(lambda: [enqueue_delivery(pk) for pk in ids])
+        transaction.on_commit(lambda: enqueue_deliveries(ids))
     return ids
 
 
@@ -128,8 +151,7 @@ def sweep() -> SweepResult:
         .order_by("id")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for event_id in event_ids:
-        enqueue_fan_out(event_id)
+    enqueue_fan_outs(event_ids)
     delivery_ids = list(
         Delivery.objects.filter(
             state__in=[DeliveryState.PENDING, DeliveryState.SENDING], next_attempt_at__lte=now
@@ -137,8 +159,7 @@ def sweep() -> SweepResult:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for delivery_id in delivery_ids:
-        enqueue_delivery(delivery_id)
+    enqueue_deliveries(delivery_ids)
     disabled = disable_failing_subscriptions(now=now)
     if event_ids or delivery_ids or disabled:
         logger.info(
