@@ -17,6 +17,7 @@ import datetime
 import logging
 import math
 import random
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -298,14 +299,30 @@ def _send_all(attempts: list[_Attempt], pools: Pools, start_by: float) -> Iterab
             if connection.connection is not None:
                 connection.close()
 
-    threads = min(batch_threads(), len(attempts))
-    if threads == 1:
+    if len(attempts) == 1 or batch_threads() == 1:
         for attempt in attempts:
             yield send(attempt)
         return
-    with ThreadPoolExecutor(threads, thread_name_prefix="delivery") as pool:
-        for future in as_completed([pool.submit(send_in_thread, a) for a in attempts]):
-            yield future.result()
+    pool = _senders()
+    for future in as_completed([pool.submit(send_in_thread, a) for a in attempts]):
+        yield future.result()
+
+
+_local = threading.local()
+
+
+def _senders() -> ThreadPoolExecutor:
+    """The calling thread's own sending threads, kept for its next batches.
+
+    One set per worker thread, so a batch never waits behind another's sends: the batch
+    lease can count on `batch_threads()` sends at once.
+    """
+    pool = getattr(_local, "senders", None)
+    if pool is None or pool._max_workers != batch_threads():
+        if pool is not None:
+            pool.shutdown(wait=False)
+        pool = _local.senders = ThreadPoolExecutor(batch_threads(), thread_name_prefix="delivery")
+    return pool
 
 
 def _record_attempt(

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from tracker.models import (
     Event,
     WebhookSubscription,
 )
+from tracker.models.notifications import new_message_id
 from tracker.selectors import partners_who_can_see
 
 from . import payloads
@@ -89,20 +90,7 @@ def fan_out_event(event_id: int) -> list[int]:
         )
         if event is None:
             return []
-        deliveries = [
-            Delivery(
-                event=event,
-                partner_id=subscription.partner_id,
-                next_attempt_at=event.occurred_at,
-                **{
-                    "subscription"
-                    if isinstance(subscription, WebhookSubscription)
-                    else "email_subscription": subscription
-                },
-            )
-            for subscription in matching_subscriptions(event)
-        ]
-        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        create_deliveries(event, matching_subscriptions(event))
         Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
         ids = list(
             Delivery.objects.filter(event=event, state=DeliveryState.PENDING).values_list(
@@ -113,6 +101,54 @@ def fan_out_event(event_id: int) -> list[int]:
     return ids
 
 
+def create_deliveries(
+    event: Event, subscriptions: Sequence[WebhookSubscription | EmailSubscription]
+) -> None:
+    """One pending delivery of `event` per subscription; those that exist are left alone."""
+    if not subscriptions:
+        return
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    event=event,
+                    partner_id=subscription.partner_id,
+                    next_attempt_at=event.occurred_at,
+                    **{
+                        "subscription"
+                        if isinstance(subscription, WebhookSubscription)
+                        else "email_subscription": subscription
+                    },
+                )
+                for subscription in subscriptions
+            ],
+            ignore_conflicts=True,
+        )
+        return
+    # The same rows in one statement of four arrays: a thousand subscriptions cost
+    # milliseconds here, where building and compiling the ORM's INSERT costs a tenth of a second.
+    webhooks = [isinstance(s, WebhookSubscription) for s in subscriptions]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(Delivery._meta.db_table)} "
+            "(event_id, subscription_id, email_subscription_id, partner_id, message_id, state, "
+            "attempts, next_attempt_at, last_error, created_at) "
+            "SELECT %s, s, e, p, m, %s, 0, %s, '', %s "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) AS t(s, e, p, m) "
+            "ON CONFLICT DO NOTHING",
+            [
+                event.pk,
+                DeliveryState.PENDING.value,
+                event.occurred_at,
+                timezone.now(),
+                [s.pk if web else None for s, web in zip(subscriptions, webhooks, strict=True)],
+                [None if web else s.pk for s, web in zip(subscriptions, webhooks, strict=True)],
+                [s.partner_id for s in subscriptions],
+                [new_message_id() for _ in subscriptions],
+            ],
+        )
+
+
 def matching_subscriptions(event: Event) -> list[WebhookSubscription | EmailSubscription]:
     """Active subscriptions that want this event and whose partner may see its record."""
     if event.type == "webhook.test" or not payloads.is_partner_news(event):
@@ -121,7 +157,9 @@ def matching_subscriptions(event: Event) -> list[WebhookSubscription | EmailSubs
     candidates = [
         subscription
         for model in (WebhookSubscription, EmailSubscription)
-        for subscription in model.objects.filter(wanted)
+        for subscription in model.objects.filter(wanted).only(
+            "partner_id", "event_types", "record_type", "record_id"
+        )
         if subscription.matches(event.type, event.record_type, event.record_id)
     ]
     if not candidates:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_init
 
 from . import delivery, outbox
+
+
+@worker_init.connect
+def load_url_patterns(**kwargs) -> None:
+    """Payloads link to the API: load the URLconf before the first delivery, not during it."""
+    from tracker.links import api_path
+
+    api_path("law", 1)
 
 
 @shared_task(name="notifications.fan_out")
