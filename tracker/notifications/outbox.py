@@ -93,9 +93,9 @@ def fan_out_event(event_id: int) -> list[int]:
         create_deliveries(event, matching_subscriptions(event))
         Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
         ids = list(
-            Delivery.objects.filter(event=event, state=DeliveryState.PENDING).values_list(
-                "pk", flat=True
-            )
+            Delivery.objects.filter(event=event, state=DeliveryState.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         transaction.on_commit(lambda: enqueue_deliveries(ids))
     return ids
