@@ -317,11 +317,12 @@ def _senders() -> ThreadPoolExecutor:
     One set per worker thread, so a batch never waits behind another's sends: the batch
     lease can count on `batch_threads()` sends at once.
     """
-    pool = getattr(_local, "senders", None)
-    if pool is None or pool._max_workers != batch_threads():
+    size, pool = getattr(_local, "senders", (0, None))
+    if pool is None or size != batch_threads():
         if pool is not None:
             pool.shutdown(wait=False)
-        pool = _local.senders = ThreadPoolExecutor(batch_threads(), thread_name_prefix="delivery")
+        size, pool = batch_threads(), ThreadPoolExecutor(batch_threads(), "delivery")
+        _local.senders = (size, pool)
     return pool
 
 
