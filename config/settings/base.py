@@ -199,6 +199,11 @@ WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "15"
 WEBHOOKS_CLAIM_LEASE_SECONDS = float(
     os.environ.get("WEBHOOKS_CLAIM_LEASE_SECONDS", str(WEBHOOKS_TIMEOUT_SECONDS + 45))
 )
+# Deliveries per `deliver_batch` task, and how many of a batch are sent at once. A batch is
+# capped so that it finishes within CELERY_TASK_SOFT_TIME_LIMIT even if every endpoint hangs
+# until the timeout; its lease grows by one timeout per further round of sends.
+WEBHOOKS_BATCH_SIZE = int(os.environ.get("WEBHOOKS_BATCH_SIZE", "40"))
+WEBHOOKS_BATCH_THREADS = int(os.environ.get("WEBHOOKS_BATCH_THREADS", "8"))
 WEBHOOKS_SECRET_GRACE_HOURS = float(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
 WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
 # Certificates to trust for https endpoints; empty means the system's.

@@ -25,11 +25,12 @@ def inline_tasks(monkeypatch):
     A countdown is ignored: a delivery that is not due yet is simply not claimed, which is
     exactly what a worker would do with an early message.
     """
-    published: list[tuple[str, int, float | None]] = []
+    published: list[tuple[str, int | list[int], float | None]] = []
 
-    def run_now(task, object_id, countdown=None):
-        published.append((task.name, object_id, countdown))
-        task.run(object_id)
+    def run_now(task, arguments, countdown=None):
+        for argument in arguments:
+            published.append((task.name, argument, countdown))
+            task.run(argument)
 
     monkeypatch.setattr(outbox, "_publish", run_now)
     return published
@@ -38,10 +39,12 @@ def inline_tasks(monkeypatch):
 @pytest.fixture
 def no_broker(monkeypatch):
     """Record what would be queued, run nothing."""
-    published: list[tuple[str, int, float | None]] = []
+    published: list[tuple[str, int | list[int], float | None]] = []
     monkeypatch.setattr(
         outbox,
         "_publish",
-        lambda task, object_id, countdown=None: published.append((task.name, object_id, countdown)),
+        lambda task, arguments, countdown=None: published.extend(
+            (task.name, argument, countdown) for argument in arguments
+        ),
     )
     return published

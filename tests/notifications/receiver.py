@@ -28,6 +28,9 @@ class Receiver:
     delay: float = 0.0
     extra_headers: dict[str, str] = field(default_factory=dict)
     port: int = 0
+    # HTTP/1.1 keep-alive (the default answers HTTP/1.0 and closes every connection).
+    keep_alive: bool = False
+    connections: int = 0
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -55,6 +58,13 @@ class Receiver:
 
 def handler_for(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
+        def setup(self):
+            super().setup()
+            with receiver.lock:
+                receiver.connections += 1
+
         def do_POST(self):
             length = int(self.headers.get("content-length", 0))
             body = self.rfile.read(length).decode()

@@ -1,27 +1,44 @@
-"""One attempt at one delivery: claim it, send it, record what happened, plan the next.
+"""Attempts at deliveries, one or a batch at a time: claim, send, record, plan the next.
 
-A claim is a compare-and-set UPDATE on (state, attempts, next_attempt_at): of two workers
-holding the same message, or a worker and the sweep, exactly one changes the row and sends.
-While a delivery is `sending`, `next_attempt_at` is the end of the sender's lease; if the
-worker dies, the sweep claims it again after that. Any resend keeps the same `webhook-id`.
+A claim is one compare-and-set UPDATE ... RETURNING over the batch's ids on (state, attempts,
+next_attempt_at): of two workers holding the same ids, or a worker and the sweep, exactly one
+changes each row and sends it. While a delivery is `sending`, `next_attempt_at` is the end of
+the sender's lease, sized for the whole batch; if the worker dies, the sweep claims it again
+after that. Any resend keeps the same `webhook-id`.
+
+A batch costs a fixed number of statements whatever its size: the claim, one load of the
+deliveries with their events and subscriptions, one or two visibility queries per event, and
+one UPDATE for all its successes. Failures go through the per-delivery rules below.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import math
 import random
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from tracker.models import Delivery, DeliveryState, WebhookSubscription
 from tracker.selectors import partners_who_can_see
 
-from . import notices
-from .transports import Outcome, TransportError, transport_for
+from . import notices, payloads
+from .transports import (
+    EmailTransport,
+    Outcome,
+    Pools,
+    TransportError,
+    WebhookTransport,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +58,41 @@ JITTER = 0.1
 MAX_COUNTDOWN = datetime.timedelta(seconds=60)
 MAX_RETRY_AFTER = datetime.timedelta(hours=24)
 DUE_STATES = (DeliveryState.PENDING, DeliveryState.SENDING)
+# Of a batch task's soft time limit, what is kept for the database work around the sends.
+BATCH_TIME_RESERVE_SECONDS = 20.0
+# While a slow batch is still sending, the successes so far are written this often.
+SUCCESS_FLUSH_SECONDS = 1.0
 
 
 def lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=float(settings.WEBHOOKS_CLAIM_LEASE_SECONDS))
+
+
+def send_timeout() -> float:
+    return float(settings.WEBHOOKS_TIMEOUT_SECONDS)
+
+
+def batch_threads() -> int:
+    return max(1, int(settings.WEBHOOKS_BATCH_THREADS))
+
+
+def batch_size() -> int:
+    """Deliveries per batch task: WEBHOOKS_BATCH_SIZE, capped so that a batch whose every
+    endpoint hangs until the timeout still ends within the task's soft time limit."""
+    budget = float(settings.CELERY_TASK_SOFT_TIME_LIMIT) - BATCH_TIME_RESERVE_SECONDS
+    rounds = max(1, int(budget // max(send_timeout(), 0.001)))
+    return max(1, min(int(settings.WEBHOOKS_BATCH_SIZE), rounds * batch_threads()))
+
+
+def send_rounds(count: int) -> int:
+    """How many sends one after the other a batch of `count` needs at worst."""
+    return max(1, math.ceil(count / batch_threads()))
+
+
+def batch_lease(count: int) -> datetime.timedelta:
+    """The lease of a claim of `count` deliveries: that of one attempt, plus one timeout for
+    every further round of sends."""
+    return lease() + datetime.timedelta(seconds=send_timeout() * (send_rounds(count) - 1))
 
 
 def retry_delay(attempt: int, retry_after: float | None = None) -> datetime.timedelta:
@@ -56,73 +104,331 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> datetime.time
     return delay
 
 
+def claim_batch(
+    delivery_ids: Iterable[int],
+    now: datetime.datetime | None = None,
+    *,
+    until: datetime.datetime | None = None,
+) -> list[Delivery]:
+    """Take the next attempt of every due delivery among `delivery_ids` that nobody else has.
+
+    One UPDATE ... RETURNING; the claimed rows are `sending` until `until` (by default the
+    batch's lease). Returns them, loaded with event and subscription, in id order.
+    Due deliveries whose last attempt was interrupted (attempts used up) are failed.
+    """
+    ids = sorted(set(delivery_ids))
+    if not ids:
+        return []
+    now = now or timezone.now()
+    until = until or now + batch_lease(len(ids))
+    ops = connection.ops
+    table = ops.quote_name(Delivery._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {table} SET state = %s, attempts = attempts + 1, last_attempt_at = %s, "
+        f"next_attempt_at = %s WHERE id IN ({placeholders}) AND state IN (%s, %s) "
+        "AND next_attempt_at <= %s AND attempts < %s RETURNING id, attempts"
+    )
+    params = [
+        DeliveryState.SENDING.value,
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datetimefield_value(until),
+        *ids,
+        *(state.value for state in DUE_STATES),
+        ops.adapt_datetimefield_value(now),
+        MAX_ATTEMPTS,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = dict(cursor.fetchall())
+    if len(claimed) < len(ids):
+        _fail_interrupted([pk for pk in ids if pk not in claimed], now)
+    if not claimed:
+        return []
+    deliveries = list(
+        Delivery.objects.filter(pk__in=claimed)
+        .select_related("event", "subscription", "email_subscription")
+        .order_by("pk")
+    )
+    for delivery in deliveries:
+        # The attempt this worker owns, whatever happened to the row since.
+        delivery.attempts = claimed[delivery.pk]
+    return deliveries
+
+
 def claim(delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
     """Take the next attempt of a due delivery, or None if it is not due or someone else has."""
-    now = now or timezone.now()
-    row = (
-        Delivery.objects.filter(pk=delivery_id, state__in=DUE_STATES, next_attempt_at__lte=now)
-        .values("state", "attempts")
-        .first()
-    )
-    if row is None:
-        return None
-    if row["attempts"] >= MAX_ATTEMPTS:
-        # The worker of the last attempt died before recording it.
-        _finish_failed(delivery_id, row["attempts"], "The last attempt was interrupted.", now)
-        return None
-    claimed = Delivery.objects.filter(
-        pk=delivery_id,
-        state=row["state"],
-        attempts=row["attempts"],
+    claimed = claim_batch([delivery_id], now)
+    return claimed[0] if claimed else None
+
+
+def _fail_interrupted(delivery_ids: list[int], now: datetime.datetime) -> None:
+    """Due deliveries with no attempt left: the worker of the last one died before recording it."""
+    used_up = Delivery.objects.filter(
+        pk__in=delivery_ids,
+        state__in=DUE_STATES,
         next_attempt_at__lte=now,
-    ).update(
-        state=DeliveryState.SENDING,
-        attempts=row["attempts"] + 1,
-        last_attempt_at=now,
-        next_attempt_at=now + lease(),
-    )
-    if claimed != 1:
-        return None
-    return Delivery.objects.select_related(
-        "event", "subscription", "email_subscription", "partner"
-    ).get(pk=delivery_id)
+        attempts__gte=MAX_ATTEMPTS,
+    ).values_list("pk", "attempts")
+    for delivery_id, attempts in used_up:
+        _finish_failed(delivery_id, attempts, "The last attempt was interrupted.", now)
+
+
+@dataclass
+class _Attempt:
+    delivery: Delivery
+    body: str | None = None
+    outcome: Outcome | None = None
+    error: Exception | None = None
+    started: bool = False
 
 
 def attempt_delivery(delivery_id: int) -> DeliveryState | None:
     """Claim, send and record one attempt. Returns the new state, or None if not claimed."""
-    delivery = claim(delivery_id)
-    if delivery is None:
-        return None
-    channel = delivery.channel
-    if not channel.is_active:
-        return _record(delivery, state=DeliveryState.CANCELLED, error="The subscription is off.")
-    if delivery.event.type != "webhook.test" and delivery.partner_id not in partners_who_can_see(
-        record_type=delivery.event.record_type,
-        record_id=delivery.event.record_id,
-        partner_ids={delivery.partner_id},
-    ):
-        return _record(
-            delivery, state=DeliveryState.CANCELLED, error="The partner may no longer see this."
-        )
+    return attempt_deliveries([delivery_id])[delivery_id]
+
+
+def attempt_deliveries(delivery_ids: Sequence[int]) -> dict[int, DeliveryState | None]:
+    """Claim, send and record one attempt of each due delivery among `delivery_ids`.
+
+    Sends up to WEBHOOKS_BATCH_THREADS at once, reusing connections per checked address.
+    Returns each id's new state; None where it was not claimed (not due, another worker has
+    it) or where the claim was lost before the result was written.
+    """
+    results: dict[int, DeliveryState | None] = dict.fromkeys(delivery_ids)
+    ids = sorted(set(delivery_ids))
+    size = batch_size()
+    for start in range(0, len(ids), size):
+        results.update(_attempt_batch(ids[start : start + size]))
+    return results
+
+
+def _attempt_batch(ids: list[int]) -> dict[int, DeliveryState | None]:
+    started = time.monotonic()
+    deliveries = claim_batch(ids)
+    results: dict[int, DeliveryState | None] = {}
+    attempts = _checked(deliveries, results)
+    if not attempts:
+        return results
+    # No send may start that could outlast the lease: the last round starts by this time.
+    slack = (lease().total_seconds() - send_timeout()) / 2
+    start_by = started + send_timeout() * (send_rounds(len(ids)) - 1) + max(slack, 0.0)
+    pools = Pools(maxsize=batch_threads())
+    retries: list[tuple[int, datetime.timedelta]] = []
+    done: list[_Attempt] = []
+    last_flush = time.monotonic()
     try:
-        outcome = transport_for(delivery).send(delivery)
-    except TransportError as exc:
+        for attempt in _send_all(attempts, pools, start_by):
+            if attempt.started and attempt.error is None and attempt.outcome.ok:
+                done.append(attempt)
+                if time.monotonic() - last_flush >= SUCCESS_FLUSH_SECONDS:
+                    results.update(_record_successes(done))
+                    done, last_flush = [], time.monotonic()
+            else:
+                results[attempt.delivery.pk] = _record_attempt(attempt, retries)
+        results.update(_record_successes(done))
+    finally:
+        pools.close()
+        _queue_retries(retries)
+    return results
+
+
+def _checked(
+    deliveries: list[Delivery], results: dict[int, DeliveryState | None]
+) -> list[_Attempt]:
+    """What may still be sent: cancels deliveries whose channel is off or whose partner
+    lost sight of the record (checked once per event for all partners of the batch)."""
+    by_event: dict[int, list[Delivery]] = {}
+    for delivery in deliveries:
+        if not delivery.channel.is_active:
+            results[delivery.pk] = _record(
+                delivery, state=DeliveryState.CANCELLED, error="The subscription is off."
+            )
+        else:
+            by_event.setdefault(delivery.event_id, []).append(delivery)
+    attempts = []
+    for group in by_event.values():
+        event = group[0].event
+        if event.type == "webhook.test":
+            seeing = {delivery.partner_id for delivery in group}
+        else:
+            seeing = partners_who_can_see(
+                record_type=event.record_type,
+                record_id=event.record_id,
+                partner_ids={delivery.partner_id for delivery in group},
+            )
+        body = None
+        for delivery in group:
+            if delivery.partner_id not in seeing:
+                results[delivery.pk] = _record(
+                    delivery,
+                    state=DeliveryState.CANCELLED,
+                    error="The partner may no longer see this.",
+                )
+                continue
+            if delivery.subscription_id and body is None:
+                body = payloads.webhook_body(event)
+            delivery.event = event  # one event object, one body for the whole group
+            attempts.append(_Attempt(delivery, body=body if delivery.subscription_id else None))
+    return attempts
+
+
+def _send_all(attempts: list[_Attempt], pools: Pools, start_by: float) -> Iterable[_Attempt]:
+    """Send every attempt, `batch_threads()` at a time; yields each as it finishes."""
+    webhooks, email = WebhookTransport(pools), EmailTransport()
+
+    def send(attempt: _Attempt) -> _Attempt:
+        if time.monotonic() > start_by:
+            return attempt  # not started: released for a later claim
+        attempt.started = True
+        delivery = attempt.delivery
+        try:
+            if delivery.subscription_id:
+                attempt.outcome = webhooks.send(delivery, attempt.body)
+            else:
+                attempt.outcome = email.send(delivery)
+        except Exception as exc:
+            attempt.error = exc
+        return attempt
+
+    def send_in_thread(attempt: _Attempt) -> _Attempt:
+        try:
+            return send(attempt)
+        finally:
+            # Sending needs no database; close any connection this thread opened anyway.
+            if connection.connection is not None:
+                connection.close()
+
+    if len(attempts) == 1 or batch_threads() == 1:
+        for attempt in attempts:
+            yield send(attempt)
+        return
+    pool = _senders()
+    for future in as_completed([pool.submit(send_in_thread, a) for a in attempts]):
+        yield future.result()
+
+
+_local = threading.local()
+
+
+def _senders() -> ThreadPoolExecutor:
+    """The calling thread's own sending threads, kept for its next batches.
+
+    One set per worker thread, so a batch never waits behind another's sends: the batch
+    lease can count on `batch_threads()` sends at once.
+    """
+    size, pool = getattr(_local, "senders", (0, None))
+    if pool is None or size != batch_threads():
+        if pool is not None:
+            pool.shutdown(wait=False)
+        size, pool = batch_threads(), ThreadPoolExecutor(batch_threads(), "delivery")
+        _local.senders = (size, pool)
+    return pool
+
+
+def _record_attempt(
+    attempt: _Attempt, retries: list[tuple[int, datetime.timedelta]]
+) -> DeliveryState | None:
+    delivery, outcome, exc = attempt.delivery, attempt.outcome, attempt.error
+    if not attempt.started:
+        return _release(delivery)
+    if isinstance(exc, TransportError):
         if exc.permanent:
             return _record_permanent_failure(delivery, error=exc.message)
-        return _record_retryable(delivery, outcome=None, error=exc.message)
-    except Exception as exc:
+        return _record_retryable(delivery, outcome=None, error=exc.message, retries=retries)
+    if exc is not None:
         # A fault of ours: record it where staff look, and retry on the schedule.
-        logger.exception("Delivery %s failed unexpectedly", delivery.pk)
-        return _record_retryable(delivery, outcome=None, error=f"Internal error: {exc!r}")
-    if outcome.ok:
-        return _record_success(delivery, outcome)
+        logger.error("Delivery %s failed unexpectedly", delivery.pk, exc_info=exc)
+        return _record_retryable(
+            delivery, outcome=None, error=f"Internal error: {exc!r}", retries=retries
+        )
     if outcome.status_code == 410:
         return _record_permanent_failure(
             delivery, outcome=outcome, error="The endpoint answered 410 Gone."
         )
     return _record_retryable(
-        delivery, outcome=outcome, error=f"The endpoint answered {outcome.status_code}."
+        delivery,
+        outcome=outcome,
+        error=f"The endpoint answered {outcome.status_code}.",
+        retries=retries,
     )
+
+
+def _record_successes(attempts: list[_Attempt]) -> dict[int, DeliveryState | None]:
+    """Write every success of a batch in one UPDATE, each row still guarded by its claim."""
+    if not attempts:
+        return {}
+    now = timezone.now()
+    ops = connection.ops
+    table = ops.quote_name(Delivery._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(attempts))
+    sql = (
+        f"UPDATE {table} SET state = %s, next_attempt_at = NULL, last_error = '', "
+        "last_status_code = CAST(done.column3 AS integer), "
+        "last_latency_ms = CAST(done.column4 AS integer), delivered_at = %s "
+        f"FROM (VALUES {rows}) AS done "
+        f"WHERE {table}.id = done.column1 AND {table}.attempts = done.column2 "
+        f"AND {table}.state = %s RETURNING {table}.id"
+    )
+    params: list = [DeliveryState.SUCCEEDED.value, ops.adapt_datetimefield_value(now)]
+    for attempt in attempts:
+        params += [
+            attempt.delivery.pk,
+            attempt.delivery.attempts,
+            attempt.outcome.status_code,
+            attempt.outcome.latency_ms,
+        ]
+    params.append(DeliveryState.SENDING.value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = {row[0] for row in cursor.fetchall()}
+    results: dict[int, DeliveryState | None] = {}
+    recovered: set[int] = set()
+    for attempt in attempts:
+        delivery = attempt.delivery
+        if delivery.pk not in written:
+            logger.warning(
+                "Delivery %s was claimed again before its result was written", delivery.pk
+            )
+            results[delivery.pk] = None
+            continue
+        delivery.state, delivery.delivered_at = DeliveryState.SUCCEEDED, now
+        delivery.next_attempt_at, delivery.last_error = None, ""
+        delivery.last_status_code = attempt.outcome.status_code
+        delivery.last_latency_ms = attempt.outcome.latency_ms
+        results[delivery.pk] = DeliveryState.SUCCEEDED
+        if delivery.subscription_id and delivery.subscription.failing_since is not None:
+            recovered.add(delivery.subscription_id)
+    if recovered:
+        WebhookSubscription.objects.filter(pk__in=recovered, failing_since__isnull=False).update(
+            failing_since=None
+        )
+    return results
+
+
+def _release(delivery: Delivery) -> DeliveryState | None:
+    """Give back a claimed attempt that was never started, due at once."""
+    released = Delivery.objects.filter(
+        pk=delivery.pk, state=DeliveryState.SENDING, attempts=delivery.attempts
+    ).update(
+        state=DeliveryState.PENDING, attempts=delivery.attempts - 1, next_attempt_at=timezone.now()
+    )
+    if released != 1:
+        return None
+    from .outbox import enqueue_deliveries
+
+    enqueue_deliveries([delivery.pk])
+    return DeliveryState.PENDING
+
+
+def _queue_retries(retries: list[tuple[int, datetime.timedelta]]) -> None:
+    """Queue the short retries of a batch together, when the longest wait has passed."""
+    if not retries:
+        return
+    from .outbox import enqueue_deliveries
+
+    countdown = max(delay for _pk, delay in retries).total_seconds()
+    enqueue_deliveries([pk for pk, _delay in retries], countdown=countdown)
 
 
 def _record(
@@ -155,18 +461,15 @@ def _record(
     return state
 
 
-def _record_success(delivery: Delivery, outcome: Outcome) -> DeliveryState | None:
-    state = _record(delivery, state=DeliveryState.SUCCEEDED, outcome=outcome)
-    if delivery.subscription_id:
-        WebhookSubscription.objects.filter(
-            pk=delivery.subscription_id, failing_since__isnull=False
-        ).update(failing_since=None)
-    return state
-
-
 def _record_retryable(
-    delivery: Delivery, *, outcome: Outcome | None, error: str
+    delivery: Delivery,
+    *,
+    outcome: Outcome | None,
+    error: str,
+    retries: list[tuple[int, datetime.timedelta]] | None = None,
 ) -> DeliveryState | None:
+    """Plan the next attempt; a wait short enough for a countdown is added to `retries`
+    (queued by the caller) or, without it, queued at once."""
     now = timezone.now()
     _mark_failing(delivery, now)
     if delivery.attempts >= MAX_ATTEMPTS:
@@ -183,9 +486,12 @@ def _record_retryable(
         next_attempt_at=now + delay,
     )
     if state is not None and delay <= MAX_COUNTDOWN:
-        from .outbox import enqueue_delivery
+        if retries is not None:
+            retries.append((delivery.pk, delay))
+        else:
+            from .outbox import enqueue_delivery
 
-        enqueue_delivery(delivery.pk, countdown=delay.total_seconds())
+            enqueue_delivery(delivery.pk, countdown=delay.total_seconds())
     return state
 
 
@@ -207,10 +513,13 @@ def _finish_failed(delivery_id: int, attempts: int, error: str, now: datetime.da
 
 
 def _mark_failing(delivery: Delivery, now: datetime.datetime) -> None:
-    if delivery.subscription_id:
-        WebhookSubscription.objects.filter(
-            pk=delivery.subscription_id, failing_since__isnull=True
-        ).update(failing_since=now)
+    subscription = delivery.subscription if delivery.subscription_id else None
+    if subscription is None or subscription.failing_since is not None:
+        return  # already failing since earlier: nothing would change
+    WebhookSubscription.objects.filter(pk=subscription.pk, failing_since__isnull=True).update(
+        failing_since=now
+    )
+    subscription.failing_since = now
 
 
 def disable_subscription(*, subscription: WebhookSubscription, reason: str) -> bool:

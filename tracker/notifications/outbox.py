@@ -4,14 +4,17 @@ The event row is the outbox: once committed, its fan-out is queued; if that mess
 (broker down, worker killed), the periodic sweep finds the event by `fanned_out_at IS NULL`
 and queues it again. Fan-out writes one `Delivery` per matching subscription and marks the
 event, in one transaction; the unique (event, subscription) constraints make a repeat a no-op.
+Once committed, the deliveries are queued as a few `deliver_batch` messages, published
+through one broker connection.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -22,6 +25,7 @@ from tracker.models import (
     Event,
     WebhookSubscription,
 )
+from tracker.models.notifications import new_message_id
 from tracker.selectors import partners_who_can_see
 
 from . import payloads
@@ -37,23 +41,43 @@ def event_committed(event_id: int) -> None:
 
 
 def enqueue_fan_out(event_id: int) -> None:
+    enqueue_fan_outs([event_id])
+
+
+def enqueue_fan_outs(event_ids: Sequence[int]) -> None:
     from .tasks import fan_out
 
-    _publish(fan_out, event_id)
+    _publish(fan_out, list(event_ids))
 
 
 def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
+    """Queue one delivery (a retry, a staff action): the `deliver` task."""
     from .tasks import deliver
 
-    _publish(deliver, delivery_id, countdown=countdown)
+    _publish(deliver, [delivery_id], countdown=countdown)
 
 
-def _publish(task, object_id: int, countdown: float | None = None) -> None:
+def enqueue_deliveries(delivery_ids: Sequence[int], countdown: float | None = None) -> None:
+    """Queue deliveries in `deliver_batch` tasks of `batch_size()` ids each."""
+    from .delivery import batch_size
+    from .tasks import deliver_batch
+
+    ids = list(delivery_ids)
+    size = batch_size()
+    _publish(deliver_batch, [ids[i : i + size] for i in range(0, len(ids), size)], countdown)
+
+
+def _publish(task, arguments: list, countdown: float | None = None) -> None:
+    """One message of `task` per item of `arguments`, all through one broker connection."""
+    if not arguments:
+        return
     # A lost message only delays the work: the sweep finds it in the database.
     try:
-        task.apply_async(args=[object_id], countdown=countdown)
+        with task.app.producer_or_acquire() as producer:
+            for argument in arguments:
+                task.apply_async(args=[argument], countdown=countdown, producer=producer)
     except Exception as exc:
-        logger.warning("Could not queue %s(%s): %s; the sweep will", task.name, object_id, exc)
+        logger.warning("Could not queue %s: %s; the sweep will", task.name, exc)
 
 
 def fan_out_event(event_id: int) -> list[int]:
@@ -66,28 +90,63 @@ def fan_out_event(event_id: int) -> list[int]:
         )
         if event is None:
             return []
-        deliveries = [
-            Delivery(
-                event=event,
-                partner_id=subscription.partner_id,
-                next_attempt_at=event.occurred_at,
-                **{
-                    "subscription"
-                    if isinstance(subscription, WebhookSubscription)
-                    else "email_subscription": subscription
-                },
-            )
-            for subscription in matching_subscriptions(event)
-        ]
-        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        create_deliveries(event, matching_subscriptions(event))
         Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
         ids = list(
-            Delivery.objects.filter(event=event, state=DeliveryState.PENDING).values_list(
-                "pk", flat=True
-            )
+            Delivery.objects.filter(event=event, state=DeliveryState.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: [enqueue_delivery(pk) for pk in ids])
+        transaction.on_commit(lambda: enqueue_deliveries(ids))
     return ids
+
+
+def create_deliveries(
+    event: Event, subscriptions: Sequence[WebhookSubscription | EmailSubscription]
+) -> None:
+    """One pending delivery of `event` per subscription; those that exist are left alone."""
+    if not subscriptions:
+        return
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    event=event,
+                    partner_id=subscription.partner_id,
+                    next_attempt_at=event.occurred_at,
+                    **{
+                        "subscription"
+                        if isinstance(subscription, WebhookSubscription)
+                        else "email_subscription": subscription
+                    },
+                )
+                for subscription in subscriptions
+            ],
+            ignore_conflicts=True,
+        )
+        return
+    # The same rows in one statement of four arrays: a thousand subscriptions cost
+    # milliseconds here, where building and compiling the ORM's INSERT costs a tenth of a second.
+    webhooks = [isinstance(s, WebhookSubscription) for s in subscriptions]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(Delivery._meta.db_table)} "
+            "(event_id, subscription_id, email_subscription_id, partner_id, message_id, state, "
+            "attempts, next_attempt_at, last_error, created_at) "
+            "SELECT %s, s, e, p, m, %s, 0, %s, '', %s "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) AS t(s, e, p, m) "
+            "ON CONFLICT DO NOTHING",
+            [
+                event.pk,
+                DeliveryState.PENDING.value,
+                event.occurred_at,
+                timezone.now(),
+                [s.pk if web else None for s, web in zip(subscriptions, webhooks, strict=True)],
+                [None if web else s.pk for s, web in zip(subscriptions, webhooks, strict=True)],
+                [s.partner_id for s in subscriptions],
+                [new_message_id() for _ in subscriptions],
+            ],
+        )
 
 
 def matching_subscriptions(event: Event) -> list[WebhookSubscription | EmailSubscription]:
@@ -98,7 +157,9 @@ def matching_subscriptions(event: Event) -> list[WebhookSubscription | EmailSubs
     candidates = [
         subscription
         for model in (WebhookSubscription, EmailSubscription)
-        for subscription in model.objects.filter(wanted)
+        for subscription in model.objects.filter(wanted).only(
+            "partner_id", "event_types", "record_type", "record_id"
+        )
         if subscription.matches(event.type, event.record_type, event.record_id)
     ]
     if not candidates:
@@ -128,8 +189,7 @@ def sweep() -> SweepResult:
         .order_by("id")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for event_id in event_ids:
-        enqueue_fan_out(event_id)
+    enqueue_fan_outs(event_ids)
     delivery_ids = list(
         Delivery.objects.filter(
             state__in=[DeliveryState.PENDING, DeliveryState.SENDING], next_attempt_at__lte=now
@@ -137,8 +197,7 @@ def sweep() -> SweepResult:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for delivery_id in delivery_ids:
-        enqueue_delivery(delivery_id)
+    enqueue_deliveries(delivery_ids)
     disabled = disable_failing_subscriptions(now=now)
     if event_ids or delivery_ids or disabled:
         logger.info(

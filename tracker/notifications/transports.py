@@ -7,6 +7,7 @@ switched off.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -56,6 +57,57 @@ class Transport:
         raise NotImplementedError
 
 
+class Pools:
+    """HTTP connection pools kept for a batch of deliveries, one per pinned target.
+
+    The key is (checked address, port, scheme, host name): a connection is reused only for
+    the very address the SSRF check allowed and the same Host/SNI, never across them.
+    Thread-safe; `close()` drops every connection.
+    """
+
+    def __init__(self, maxsize: int = 1) -> None:
+        self.maxsize = max(1, maxsize)
+        self._pools: dict[tuple[str, int, str, str], urllib3.HTTPConnectionPool] = {}
+        self._lock = threading.Lock()
+
+    def get(self, *, address: str, port: int, https: bool, host: str) -> urllib3.HTTPConnectionPool:
+        key = (address, port, "https" if https else "http", host)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = self._pools[key] = _new_pool(
+                    address=address, port=port, https=https, host=host, maxsize=self.maxsize
+                )
+            return pool
+
+    def keys(self) -> list[tuple[str, int, str, str]]:
+        with self._lock:
+            return list(self._pools)
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
+
+
+def _new_pool(
+    *, address: str, port: int, https: bool, host: str, maxsize: int
+) -> urllib3.HTTPConnectionPool:
+    timeout = urllib3.Timeout(total=float(settings.WEBHOOKS_TIMEOUT_SECONDS))
+    options = {"port": port, "timeout": timeout, "retries": False, "maxsize": maxsize}
+    if https:
+        return urllib3.HTTPSConnectionPool(
+            address,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.WEBHOOKS_CA_BUNDLE,
+            **options,
+        )
+    return urllib3.HTTPConnectionPool(address, **options)
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait, from either form of the header (delta-seconds or an HTTP date)."""
     if not value:
@@ -73,9 +125,14 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 class WebhookTransport(Transport):
-    def send(self, delivery: Delivery) -> Outcome:
+    def __init__(self, pools: Pools | None = None) -> None:
+        self.pools = pools
+
+    def send(self, delivery: Delivery, body: str | None = None) -> Outcome:
+        """Sign and POST; `body` is the event's `payloads.webhook_body`, if already made."""
         subscription = delivery.subscription
-        body = payloads.webhook_body(delivery.event)
+        if body is None:
+            body = payloads.webhook_body(delivery.event)
         now = timezone.now()
         headers = {
             "content-type": "application/json",
@@ -89,14 +146,18 @@ class WebhookTransport(Transport):
                 body=body,
             ),
         }
-        return post_pinned(subscription.url, body.encode(), headers)
+        return post_pinned(subscription.url, body.encode(), headers, pools=self.pools)
 
 
-def post_pinned(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+def post_pinned(
+    url: str, body: bytes, headers: dict[str, str], *, pools: Pools | None = None
+) -> Outcome:
     """POST to `url`, connecting only to an address that passes the SSRF check.
 
     The pool connects to the checked IP; the Host header, TLS SNI and certificate check
-    still use the host name from the URL. Redirects are not followed.
+    still use the host name from the URL. Redirects are not followed. With `pools`, the
+    connection is kept for the next POST to the same checked address and host name;
+    without, it is closed.
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -107,19 +168,10 @@ def post_pinned(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     except ssrf.ForbiddenTarget as exc:
         raise TransportError(f"Refused to connect: {exc}") from None
     timeout_seconds = float(settings.WEBHOOKS_TIMEOUT_SECONDS)
-    timeout = urllib3.Timeout(total=timeout_seconds)
-    pool_options = {"port": port, "timeout": timeout, "retries": False, "maxsize": 1}
-    if https:
-        pool = urllib3.HTTPSConnectionPool(
-            address,
-            server_hostname=host,
-            assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=settings.WEBHOOKS_CA_BUNDLE,
-            **pool_options,
-        )
+    if pools is None:
+        pool = _new_pool(address=address, port=port, https=https, host=host, maxsize=1)
     else:
-        pool = urllib3.HTTPConnectionPool(address, **pool_options)
+        pool = pools.get(address=address, port=port, https=https, host=host)
     default_port = 443 if https else 80
     host_header = host if ":" not in host else f"[{host}]"
     headers = {**headers, "host": host_header if port == default_port else f"{host_header}:{port}"}
@@ -138,6 +190,9 @@ def post_pinned(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         )
         try:
             response.read(MAX_RESPONSE_BYTES)
+            if response.read(1):
+                # Longer than we read: the rest would spoil the connection for the next POST.
+                response.close()
         finally:
             response.release_conn()
     except urllib3.exceptions.TimeoutError:
@@ -145,7 +200,8 @@ def post_pinned(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     except urllib3.exceptions.HTTPError as exc:
         raise TransportError(f"Connection failed: {_reason(exc)}") from None
     finally:
-        pool.close()
+        if pools is None:
+            pool.close()
     latency_ms = round((time.monotonic() - started) * 1000)
     return Outcome(
         status_code=response.status,
@@ -208,7 +264,3 @@ class EmailTransport(Transport):
         except OSError as exc:
             raise TransportError(f"Mail server refused: {exc}") from None
         return Outcome(status_code=None, latency_ms=round((time.monotonic() - started) * 1000))
-
-
-def transport_for(delivery: Delivery) -> Transport:
-    return WebhookTransport() if delivery.subscription_id else EmailTransport()
