@@ -712,6 +712,12 @@ def table(results: dict) -> str:
             f"ratio {fo['ratio']}; verified {fo['ours']['verified']}, "
             f"duplicates {fo['ours']['duplicates']}"
         )
+        start = fo["ours"].get("first_event_after_start")
+        if start:
+            add(
+                f"  (the worker's first event after start: {start['all_s']} s, first after "
+                f"{start['first_ms']} ms)"
+            )
     return "\n".join(lines)
 
 
