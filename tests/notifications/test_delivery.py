@@ -340,3 +340,39 @@ def test_workers_racing_for_one_attempt_send_it_once(receiver, no_broker):
     assert results.count(DeliveryState.SUCCEEDED) == 1
     assert results.count(None) == 5
     assert len(receiver.requests) == 1
+
+
+def test_a_mail_server_that_never_answers_costs_one_timeout_and_a_retry(no_broker, settings):
+    import socket
+    import time
+
+    # Accepts the connection, then says nothing: no SMTP greeting ever comes.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+    settings.EMAIL_TIMEOUT = 0.5
+    try:
+        email_subscription_create(
+            partner=make_partner("DE"), email="desk@bund.example", event_types=["law.*"]
+        )
+        move(make_law(), "registered")
+        event = Event.objects.get(type="law.status_changed")
+        (delivery_id,) = outbox.fan_out_event(event.pk)
+        started = time.monotonic()
+        state = delivery_module.attempt_delivery(delivery_id)
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert state == DeliveryState.PENDING
+    assert took < 5
+    assert "Mail server" in delivery.last_error
+    assert delivery.next_attempt_at > timezone.now()
+
+
+def test_mail_waits_no_longer_than_a_webhook():
+    from django.conf import settings
+
+    assert settings.EMAIL_TIMEOUT == settings.WEBHOOKS_TIMEOUT_SECONDS
