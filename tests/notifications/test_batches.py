@@ -290,3 +290,34 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(
     large = batch_queries(receiver, partners, 30)
     # Claim, load, visibility (the law, then its partner links), successes.
     assert small == large == 5
+
+
+def test_sends_that_would_start_too_late_are_handed_back(receiver, no_broker, monkeypatch):
+    germany = make_partner("DE")
+    for n in range(3):
+        subscribe(germany, receiver.url(f"/{n}"))
+    ids = planned_deliveries(make_law())
+    ticks = itertools.chain([0.0], itertools.repeat(1e9))
+
+    class LateClock:
+        """The claim is made, then every send would start long after the lease allows."""
+
+        @staticmethod
+        def monotonic() -> float:
+            return next(ticks)
+
+    no_broker.clear()
+    monkeypatch.setattr(delivery_module, "time", LateClock)
+    results = delivery_module.attempt_deliveries(ids)
+    assert set(results.values()) == {DeliveryState.PENDING}
+    assert receiver.requests == []
+    rows = Delivery.objects.filter(pk__in=ids)
+    assert {(d.state, d.attempts) for d in rows} == {(DeliveryState.PENDING, 0)}
+    assert all(d.next_attempt_at <= timezone.now() for d in rows)
+    assert {name for name, _, _ in no_broker} == {"notifications.deliver_batch"}
+    assert sorted(pk for _, argument, _ in no_broker for pk in argument) == ids
+
+    monkeypatch.undo()
+    delivery_module.attempt_deliveries(ids)
+    assert sorted(receiver.ids().values()) == [1, 1, 1]
+    assert {d.state for d in Delivery.objects.filter(pk__in=ids)} == {DeliveryState.SUCCEEDED}
