@@ -189,25 +189,31 @@ def run(
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
         task_log = RESULTS / "celery-worker-tasks.log"
         task_log.unlink(missing_ok=True)
-        worker = start(
-            "celery-worker",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "config",
-                "worker",
-                f"--pool={pool}",
-                f"--concurrency={concurrency}",
-                "--loglevel=INFO",
-                "--logfile",
-                str(task_log),
-                "--without-mingle",
-                "--without-gossip",
-                "--without-heartbeat",
-            ],
-        )
-        processes.append(worker)
-        wait_for_log(task_log, "ready.", 60)
+        # BENCH_FANOUT_WORKERS=2: the same concurrency split over two worker processes.
+        workers = int(os.environ.get("BENCH_FANOUT_WORKERS", "1"))
+        for n in range(workers):
+            log_n = task_log if n == 0 else task_log.with_name(f"celery-worker-{n}-tasks.log")
+            processes.append(
+                start(
+                    f"celery-worker-{n}",
+                    [
+                        str(BIN / "celery"),
+                        "-A",
+                        "config",
+                        "worker",
+                        f"--pool={pool}",
+                        f"--concurrency={concurrency // workers}",
+                        f"--hostname=bench{n}@%h",
+                        "--loglevel=INFO",
+                        "--logfile",
+                        str(log_n),
+                        "--without-mingle",
+                        "--without-gossip",
+                        "--without-heartbeat",
+                    ],
+                )
+            )
+            wait_for_log(log_n, "ready.", 60)
         time.sleep(1)
         # The worker's first event: its threads open their database connections on the way.
         first_event = _timed(
@@ -257,6 +263,7 @@ def run(
         "subscriptions": subscriptions,
         "concurrency": concurrency,
         "celery_pool": pool,
+        "celery_workers": int(os.environ.get("BENCH_FANOUT_WORKERS", "1")),
         "worker_pgoptions": os.environ.get("PGOPTIONS", ""),
         "ours": ours,
         "raw": raw,
