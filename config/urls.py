@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from tracker.api.problems import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -8,6 +10,9 @@ urlpatterns = [
     path("api/v1/webhooks/", include("tracker.api.webhooks.urls")),
     path("api/v1/email-subscriptions/", include("tracker.api.webhooks.email_urls")),
     path("api/v1/", include(("tracker.api.urls", "api"), namespace="api")),
+    # Any other path under /api/ (ending in a slash: the others are redirected to one first)
+    # is a problem document, with DEBUG on too.
+    re_path(r"^api/(?:.*/)?$", api_not_found),
 ]
 
 # Under /api/ these answer with a problem document; elsewhere they defer to Django's own.

@@ -167,3 +167,15 @@ def test_updated_after_compares_instants_across_offsets(anon):
     earlier = (stamp - datetime.timedelta(seconds=1)).isoformat()
     response = anon.get("/api/v1/laws/", {"updated_after": earlier})
     assert [row["id"] for row in response.json()["results"]] == [law.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_unknown_api_paths_are_problem_documents(anon, settings, debug):
+    settings.DEBUG = debug
+    response = anon.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+    # Without the slash: redirected to it first, as everywhere else.
+    assert anon.get("/api/v1/laws").status_code == 301

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -131,9 +132,14 @@ def _json_problem(request: HttpRequest, status_code: int, detail: str) -> HttpRe
     return HttpResponse(json.dumps(body), status=status_code, content_type=CONTENT_TYPE)
 
 
+@csrf_exempt  # it changes nothing; a CSRF refusal would hide the 404 behind a 403
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    return _json_problem(request, 404, "No such resource. See /api/v1/docs/.")
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
-        return _json_problem(request, 404, "No such resource. See /api/v1/docs/.")
+        return api_not_found(request)
     return defaults.page_not_found(request, exception)
 
 
