@@ -137,21 +137,23 @@ def raw_baseline(*, event, secrets: dict[str, str], port: int, concurrency: int)
     }
 
 
-def _timed(change, *, port: int, count: int) -> dict:
-    """Make `change` and time its deliveries: commit to first, commit to all `count`."""
+def _timed(change, *, port: int, count: int):
+    """Make `change` and wait for its `count` deliveries; what the receiver counted, with
+    commit to first and commit to last, and what `change` returned."""
     from django.db import transaction
 
     receiver_reset(port)
     marks: list[float] = []
     with transaction.atomic():
         transaction.on_commit(lambda: marks.append(time.time()))
-        change()
+        made = change()
     stats = wait_for(port, count, 300)
+    first, last = stats["first"], stats["last"]
     return {
-        "verified": stats["verified"],
-        "first_ms": round((stats["first"] - marks[0]) * 1000, 1) if stats["first"] else None,
-        "all_s": round(stats["last"] - marks[0], 3) if stats["last"] else None,
-    }
+        **stats,
+        "first_ms": round((first - marks[0]) * 1000, 1) if first else None,
+        "all_s": round(last - marks[0], 3) if last else None,
+    }, made
 
 
 def run(
@@ -159,7 +161,6 @@ def run(
 ) -> dict:
     import redis
     from django.conf import settings
-    from django.db import transaction
 
     from tracker.models import Delivery, Event
     from tracker.services.records import record_update
@@ -216,7 +217,7 @@ def run(
             wait_for_log(log_n, "ready.", 60)
         time.sleep(1)
         # The worker's first event: its threads open their database connections on the way.
-        first_event = _timed(
+        first_event, _ = _timed(
             lambda: record_update(
                 record=law, values={"planned_next_step": "Committee hearing"}, actor=None
             ),
@@ -224,19 +225,17 @@ def run(
             count=subscriptions,
         )
         # The measured one: a worker that has been running, as in production.
-        marks: list[float] = []
-        receiver_reset(receiver_port)
-        with transaction.atomic():
-            transaction.on_commit(lambda: marks.append(time.time()))
-            change = record_transition(
+        stats, change = _timed(
+            lambda: record_transition(
                 record=law,
                 to_status="in_committee",
                 occurred_on=dt.date.today(),
                 recorded_by=None,
                 note="Referred to the lead committee.",
-            )
-        committed = marks[0]
-        stats = wait_for(receiver_port, subscriptions, 300)
+            ),
+            port=receiver_port,
+            count=subscriptions,
+        )
         event = Event.objects.get(status_change=change)
         deliveries = Delivery.objects.filter(event=event)
         ours = {
@@ -246,9 +245,11 @@ def run(
             "rejected": stats["rejected"],
             "deliveries": deliveries.count(),
             "succeeded": deliveries.filter(state="succeeded").count(),
-            "first_ms": round((stats["first"] - committed) * 1000, 1) if stats["first"] else None,
-            "all_s": round(stats["last"] - committed, 3) if stats["last"] else None,
-            "first_event_after_start": first_event,
+            "first_ms": stats["first_ms"],
+            "all_s": stats["all_s"],
+            "first_event_after_start": {
+                k: first_event[k] for k in ("verified", "first_ms", "all_s")
+            },
         }
         for process in processes[1:]:
             process.stop()

@@ -419,9 +419,8 @@ def query_counts(key: str, law_id: int) -> dict:
         "partners": "/api/v1/partners/?page_size={n}",
         "events": "/api/v1/events/?after=0&limit={n}",
     }
-    counts: dict[str, dict] = {}
     with override_settings(API_RESPONSE_CACHE_SECONDS=0):  # the statements a page is built with
-        _count_lists(client, lists, counts, law_id)
+        counts = _count_lists(client, lists, law_id)
     client.get(lists["laws"].format(n=50))
     with CaptureQueriesContext(connection) as queries:
         client.get(lists["laws"].format(n=50))
@@ -429,10 +428,11 @@ def query_counts(key: str, law_id: int) -> dict:
     return counts
 
 
-def _count_lists(client, lists: dict[str, str], counts: dict[str, dict], law_id: int) -> None:
+def _count_lists(client, lists: dict[str, str], law_id: int) -> dict[str, dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    counts: dict[str, dict] = {}
     for name, template in lists.items():
         counts[name] = {}
         for n in (1, 50, 100):
@@ -446,6 +446,7 @@ def _count_lists(client, lists: dict[str, str], counts: dict[str, dict], law_id:
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/api/v1/laws/{law_id}/")
     counts["law detail"] = {"1": len(queries.captured_queries)}
+    return counts
 
 
 def compare_bodies(key: str, paths: list[str]) -> dict:

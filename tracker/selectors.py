@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -129,6 +130,24 @@ def changed_fields_seen_by(event_data: dict, viewer: Viewer) -> list[str]:
     if viewer.is_staff:
         return list(changed)
     return [name for name in changed if name not in STAFF_ONLY_FIELDS]
+
+
+def event_data_seen_by(event_data: dict, viewer: Viewer) -> dict:
+    """An event's data as `viewer` may read it: staff-only field names left out."""
+    if isinstance(event_data.get("changed"), list):
+        return {**event_data, "changed": changed_fields_seen_by(event_data, viewer)}
+    return event_data
+
+
+# The newest committed event id: it changes with every change to any record.
+LATEST_EVENT_ID_SQL = f"SELECT MAX(id) FROM {Event._meta.db_table}"
+
+
+def latest_event_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(LATEST_EVENT_ID_SQL)
+        (latest,) = cursor.fetchone()
+    return latest or 0
 
 
 def visible_events(viewer: Viewer) -> QuerySet[Event]:

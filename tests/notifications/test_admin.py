@@ -61,3 +61,39 @@ def test_viewers_see_but_cannot_retry(client, viewer_user, failed_delivery):
         assert 'value="retry"' not in response.content.decode()
     else:
         assert response.status_code == 403
+
+
+def test_switching_a_subscription_on_in_its_form_forgets_why_it_was_off(
+    client, superuser, receiver
+):
+    from django.utils import timezone
+
+    from tracker.models import WebhookSubscription
+
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"), url=receiver.url(), event_types=["*"]
+    )
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        is_active=False,
+        failing_since=timezone.now(),
+        disabled_at=timezone.now(),
+        disabled_reason="The endpoint answered 410 Gone.",
+    )
+    client.force_login(superuser)
+    url = f"/admin/tracker/webhooksubscription/{subscription.pk}/change/"
+    response = client.post(
+        url,
+        {
+            "url": subscription.url,
+            "event_types": '["*"]',
+            "record_type": "",
+            "record_id": "",
+            "description": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    subscription.refresh_from_db()
+    assert subscription.is_active
+    assert (subscription.failing_since, subscription.disabled_at) == (None, None)
+    assert subscription.disabled_reason == ""

@@ -34,7 +34,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         values = _form_values(form, ("url", *SUBSCRIPTION_FIELDS))
         try:
             if change:
-                services.webhook_subscription_update(subscription=obj, values=values)
+                # The stored row: the form has already put its values on `obj`.
+                stored = WebhookSubscription.objects.get(pk=obj.pk)
+                services.webhook_subscription_update(subscription=stored, values=values)
             else:
                 created, secret = services.webhook_subscription_create(
                     partner=form.cleaned_data["partner"], **values
@@ -92,7 +94,8 @@ class EmailSubscriptionAdmin(admin.ModelAdmin):
         values = _form_values(form, ("email", "language", *SUBSCRIPTION_FIELDS))
         try:
             if change:
-                services.email_subscription_update(subscription=obj, values=values)
+                stored = EmailSubscription.objects.get(pk=obj.pk)
+                services.email_subscription_update(subscription=stored, values=values)
             else:
                 obj.pk = services.email_subscription_create(
                     partner=form.cleaned_data["partner"], **values

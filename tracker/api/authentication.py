@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from tracker.models import Event, PartnerAPIKey, PartnerCountry
-from tracker.selectors import Viewer
+from tracker.models import PartnerAPIKey, PartnerCountry
+from tracker.selectors import LATEST_EVENT_ID_SQL, Viewer
 
 KEYWORD = "Api-Key"
 _KEY_FIELDS = ("id", "prefix", "hashed_key", "expiry_date", "last_used_at", "partner_id")
@@ -19,13 +19,13 @@ _KEY_FIELDS = ("id", "prefix", "hashed_key", "expiry_date", "last_used_at", "par
 # It also reads the newest event id, the version `response_cache` keys pages by: one round
 # trip instead of two.
 _USABLE_KEY_SQL = (
-    "SELECT {columns}, p.code, (SELECT MAX(e.id) FROM {events} e) FROM {keys} k"
+    "SELECT {columns}, p.code, ({latest_event}) FROM {keys} k"
     " JOIN {partners} p ON p.id = k.partner_id WHERE k.prefix = %s AND NOT k.revoked"
 ).format(
     columns=", ".join(f"k.{name}" for name in _KEY_FIELDS),
     keys=PartnerAPIKey._meta.db_table,
     partners=PartnerCountry._meta.db_table,
-    events=Event._meta.db_table,
+    latest_event=LATEST_EVENT_ID_SQL,
 )
 
 

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -76,11 +77,16 @@ def _first_message(data: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF exception handler: every APIException (and Http404/PermissionDenied) as a problem."""
+    """DRF exception handler: every APIException (and Http404/PermissionDenied) as a problem;
+    a service's ValidationError is a 400 that names the fields."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's handler500 answers (with a problem under /api/)
 

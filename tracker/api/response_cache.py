@@ -24,19 +24,16 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
 from django.http import HttpResponse
 from django.utils import translation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tracker.models import Event
-from tracker.selectors import Viewer
+from tracker.selectors import Viewer, latest_event_id
 
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "api-page"
-_LATEST_EVENT_SQL = "SELECT MAX(id) FROM {}"
 
 
 def data_version(request: Request) -> int:
@@ -47,10 +44,7 @@ def data_version(request: Request) -> int:
     api_key = getattr(request.user, "api_key", None)
     if api_key is not None and hasattr(api_key, "data_version"):
         return api_key.data_version or 0
-    with connection.cursor() as cursor:
-        cursor.execute(_LATEST_EVENT_SQL.format(connection.ops.quote_name(Event._meta.db_table)))
-        (latest,) = cursor.fetchone()
-    return latest or 0
+    return latest_event_id()
 
 
 def scope_of(viewer: Viewer) -> str | None:

@@ -26,6 +26,7 @@ from .serializers import (
     LawSummarySerializer,
     PartnerCodesField,
     StatusLabelField,
+    event_record_url,
 )
 
 Row = dict[str, Any]
@@ -148,23 +149,17 @@ def render_events(
 ) -> list[dict[str, Any]]:
     """`EventSerializer`'s output for `.values(*EVENT_COLUMNS)` rows of the change feed."""
     occurred_at = _datetime("occurred_at")
-    rendered = []
-    for row in rows:
-        data = row["data"]
-        if isinstance(data.get("changed"), list):
-            data = {**data, "changed": selectors.changed_fields_seen_by(data, viewer)}
-        prefix = record_url_prefixes.get(row["record_type"])
-        record_id = row["record_id"]
-        url = None if prefix is None or record_id is None else f"{prefix}{record_id}/"
-        rendered.append(
-            {
-                "id": row["id"],
-                "type": row["type"],
-                "record_type": row["record_type"],
-                "record_id": record_id,
-                "record_url": url,
-                "occurred_at": occurred_at(row),
-                "data": data,
-            }
-        )
-    return rendered
+    return [
+        {
+            "id": row["id"],
+            "type": row["type"],
+            "record_type": row["record_type"],
+            "record_id": row["record_id"],
+            "record_url": event_record_url(
+                record_url_prefixes, row["record_type"], row["record_id"]
+            ),
+            "occurred_at": occurred_at(row),
+            "data": selectors.event_data_seen_by(row["data"], viewer),
+        }
+        for row in rows
+    ]

@@ -36,8 +36,6 @@ from tracker.workflows import (
 
 from .fields import RecordURLField
 
-# Never serialized for partners or the public, nor named in an event they can read.
-
 # --- Input -------------------------------------------------------------------------------
 
 
@@ -359,18 +357,21 @@ class EventSerializer(serializers.Serializer):
     data = serializers.SerializerMethodField()
 
     def get_data(self, obj) -> dict[str, Any]:
-        data = obj.data
-        if isinstance(data.get("changed"), list):
-            viewer = self.context.get("viewer") or selectors.Viewer.public()
-            data = {**data, "changed": selectors.changed_fields_seen_by(data, viewer)}
-        return data
+        viewer = self.context.get("viewer") or selectors.Viewer.public()
+        return selectors.event_data_seen_by(obj.data, viewer)
 
     def get_record_url(self, obj) -> str | None:
-        prefixes = self.context["record_url_prefixes"]
-        prefix = prefixes.get(obj.record_type)
-        if prefix is None or obj.record_id is None:
-            return None
-        return f"{prefix}{obj.record_id}/"
+        return event_record_url(self.context["record_url_prefixes"], obj.record_type, obj.record_id)
+
+
+def event_record_url(
+    prefixes: dict[str, str], record_type: str, record_id: int | None
+) -> str | None:
+    """The API URL of an event's record, from the per-type URL prefixes of the request."""
+    prefix = prefixes.get(record_type)
+    if prefix is None or record_id is None:
+        return None
+    return f"{prefix}{record_id}/"
 
 
 @extend_schema_serializer(many=False)

@@ -59,43 +59,37 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
         elapsed = (now % self.duration) / self.duration
         try:
-            client = _redis()
-            if client is not None:
-                return self._allow_redis(client, current_key, previous_key, elapsed)
-            counts = self.cache.get_many([current_key, previous_key])
-            current = counts.get(current_key, 0)
-            previous = counts.get(previous_key, 0)
-            if previous * (1 - elapsed) + current + 1 > self.num_requests:
-                self._wait = self._time_to_wait(current, previous, elapsed)
-                return False
-            self._count(current_key)
+            previous, current = self._count(current_key, previous_key)
+            if previous * (1 - elapsed) + current <= self.num_requests:
+                return True
+            self._uncount(current_key)  # a refused request does not count
         except Exception as exc:  # the store is down: serve, and say so
             logger.warning("Rate limit not checked (%s): %s", key, exc)
-        return True
+            return True
+        self._wait = self._time_to_wait(current - 1, previous, elapsed)
+        return False
 
-    def _allow_redis(
-        self, client: redis.Redis, current_key: str, previous_key: str, elapsed: float
-    ) -> bool:
-        """Count this request and read the previous window in one round trip."""
-        current_key, previous_key = f"tracker:{current_key}", f"tracker:{previous_key}"
-        pipe = client.pipeline(transaction=False)
-        pipe.get(previous_key)
-        pipe.incr(current_key)
-        pipe.expire(current_key, 2 * self.duration)
-        previous_raw, current, _ = pipe.execute()
-        previous = int(previous_raw or 0)
-        if previous * (1 - elapsed) + current > self.num_requests:
-            client.decr(current_key)  # a refused request does not count
-            self._wait = self._time_to_wait(current - 1, previous, elapsed)
-            return False
-        return True
+    def _count(self, current_key: str, previous_key: str) -> tuple[int, int]:
+        """Count this request; the previous window's count and this one's, this included."""
+        client = _redis()
+        if client is not None:  # one round trip
+            pipe = client.pipeline(transaction=False)
+            pipe.get(f"tracker:{previous_key}")
+            pipe.incr(f"tracker:{current_key}")
+            pipe.expire(f"tracker:{current_key}", 2 * self.duration)
+            previous, current, _ = pipe.execute()
+            return int(previous or 0), current
+        previous = self.cache.get(previous_key, 0)
+        if self.cache.add(current_key, 1, timeout=2 * self.duration):
+            return previous, 1  # the first request of this window
+        return previous, self.cache.incr(current_key)
 
-    def _count(self, key: str) -> None:
-        try:
-            self.cache.incr(key)
-        except ValueError:  # the first request of this window
-            if not self.cache.add(key, 1, timeout=2 * self.duration):
-                self.cache.incr(key)
+    def _uncount(self, current_key: str) -> None:
+        client = _redis()
+        if client is not None:
+            client.decr(f"tracker:{current_key}")
+        else:
+            self.cache.decr(current_key)
 
     def _time_to_wait(self, current: int, previous: int, elapsed: float) -> float:
         """Seconds until one more request fits under the rate."""

@@ -358,10 +358,14 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.visible_events(self.viewer)
 
+    def record_url_prefixes(self) -> dict[str, str]:
+        return {kind: url_prefix(self.request, name) for kind, name in RECORD_DETAIL_VIEWS.items()}
+
     def get_serializer_context(self):
-        request = self.request
-        prefixes = {kind: url_prefix(request, name) for kind, name in RECORD_DETAIL_VIEWS.items()}
-        return {**super().get_serializer_context(), "record_url_prefixes": prefixes}
+        return {
+            **super().get_serializer_context(),
+            "record_url_prefixes": self.record_url_prefixes(),
+        }
 
     @extend_schema(
         summary="The change feed",
@@ -417,7 +421,7 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
                 "results": render_events(
                     events,
                     viewer=self.viewer,
-                    record_url_prefixes=self.get_serializer_context()["record_url_prefixes"],
+                    record_url_prefixes=self.record_url_prefixes(),
                 ),
                 "next": next_url,
                 "has_more": has_more,

@@ -19,9 +19,10 @@ import math
 import random
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -108,19 +109,20 @@ def claim_batch(
     delivery_ids: Iterable[int],
     now: datetime.datetime | None = None,
     *,
-    until: datetime.datetime | None = None,
+    after: _Afterwards | None = None,
 ) -> list[Delivery]:
     """Take the next attempt of every due delivery among `delivery_ids` that nobody else has.
 
-    One UPDATE ... RETURNING; the claimed rows are `sending` until `until` (by default the
-    batch's lease). Returns them, loaded with event and subscription, in id order.
-    Due deliveries whose last attempt was interrupted (attempts used up) are failed.
+    One UPDATE ... RETURNING; the claimed rows are `sending` for the batch's lease. Returns
+    them, loaded with event and subscription, in id order. Due deliveries whose last
+    attempt was interrupted (attempts used up) are failed; with `after`, the people are told
+    once the batch is done.
     """
     ids = sorted(set(delivery_ids))
     if not ids:
         return []
     now = now or timezone.now()
-    until = until or now + batch_lease(len(ids))
+    until = now + batch_lease(len(ids))
     ops = connection.ops
     table = ops.quote_name(Delivery._meta.db_table)
     placeholders = ", ".join(["%s"] * len(ids))
@@ -142,7 +144,10 @@ def claim_batch(
         cursor.execute(sql, params)
         claimed = dict(cursor.fetchall())
     if len(claimed) < len(ids):
-        _fail_interrupted([pk for pk in ids if pk not in claimed], now)
+        told_later = after or _Afterwards()
+        _fail_interrupted([pk for pk in ids if pk not in claimed], now, told_later)
+        if after is None:
+            told_later.run()  # no batch to wait for: tell them now
     if not claimed:
         return []
     deliveries = list(
@@ -162,7 +167,7 @@ def claim(delivery_id: int, now: datetime.datetime | None = None) -> Delivery | 
     return claimed[0] if claimed else None
 
 
-def _fail_interrupted(delivery_ids: list[int], now: datetime.datetime) -> None:
+def _fail_interrupted(delivery_ids: list[int], now: datetime.datetime, after: _Afterwards) -> None:
     """Due deliveries with no attempt left: the worker of the last one died before recording it."""
     used_up = Delivery.objects.filter(
         pk__in=delivery_ids,
@@ -171,7 +176,31 @@ def _fail_interrupted(delivery_ids: list[int], now: datetime.datetime) -> None:
         attempts__gte=MAX_ATTEMPTS,
     ).values_list("pk", "attempts")
     for delivery_id, attempts in used_up:
-        _finish_failed(delivery_id, attempts, "The last attempt was interrupted.", now)
+        _finish_failed(delivery_id, attempts, "The last attempt was interrupted.", now, after)
+
+
+@dataclass
+class _Afterwards:
+    """What a batch does once every result is written: queue the short retries together,
+    queue the attempts it gave back, and only then tell people (mail may be slow; the
+    lease covers the sends, not the notices)."""
+
+    retries: list[tuple[int, datetime.timedelta]] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    notices: list[Callable[[], object]] = field(default_factory=list)
+
+    def run(self) -> None:
+        from .outbox import enqueue_deliveries
+
+        if self.retries:
+            countdown = max(delay for _pk, delay in self.retries).total_seconds()
+            enqueue_deliveries([pk for pk, _delay in self.retries], countdown=countdown)
+        enqueue_deliveries(self.released)
+        for notify in self.notices:
+            try:
+                notify()
+            except Exception:
+                logger.exception("A delivery notice could not be sent")
 
 
 @dataclass
@@ -205,7 +234,17 @@ def attempt_deliveries(delivery_ids: Sequence[int]) -> dict[int, DeliveryState |
 
 def _attempt_batch(ids: list[int]) -> dict[int, DeliveryState | None]:
     started = time.monotonic()
-    deliveries = claim_batch(ids)
+    after = _Afterwards()
+    try:
+        return _send_batch(ids, started, after)
+    finally:
+        after.run()
+
+
+def _send_batch(
+    ids: list[int], started: float, after: _Afterwards
+) -> dict[int, DeliveryState | None]:
+    deliveries = claim_batch(ids, after=after)
     results: dict[int, DeliveryState | None] = {}
     attempts = _checked(deliveries, results)
     if not attempts:
@@ -214,7 +253,6 @@ def _attempt_batch(ids: list[int]) -> dict[int, DeliveryState | None]:
     slack = (lease().total_seconds() - send_timeout()) / 2
     start_by = started + send_timeout() * (send_rounds(len(ids)) - 1) + max(slack, 0.0)
     pools = Pools(maxsize=batch_threads())
-    retries: list[tuple[int, datetime.timedelta]] = []
     done: list[_Attempt] = []
     last_flush = time.monotonic()
     try:
@@ -225,11 +263,10 @@ def _attempt_batch(ids: list[int]) -> dict[int, DeliveryState | None]:
                     results.update(_record_successes(done))
                     done, last_flush = [], time.monotonic()
             else:
-                results[attempt.delivery.pk] = _record_attempt(attempt, retries)
+                results[attempt.delivery.pk] = _record_attempt(attempt, after)
         results.update(_record_successes(done))
     finally:
         pools.close()
-        _queue_retries(retries)
     return results
 
 
@@ -239,7 +276,14 @@ def _checked(
     """What may still be sent: cancels deliveries whose channel is off or whose partner
     lost sight of the record (checked once per event for all partners of the batch)."""
     by_event: dict[int, list[Delivery]] = {}
+    subscriptions: dict[int, WebhookSubscription] = {}
     for delivery in deliveries:
+        if delivery.subscription_id:
+            # One object per subscription, so what one delivery learns (failing since...)
+            # the next of the batch knows.
+            delivery.subscription = subscriptions.setdefault(
+                delivery.subscription_id, delivery.subscription
+            )
         if not delivery.channel.is_active:
             results[delivery.pk] = _record(
                 delivery, state=DeliveryState.CANCELLED, error="The subscription is off."
@@ -326,31 +370,27 @@ def _senders() -> ThreadPoolExecutor:
     return pool
 
 
-def _record_attempt(
-    attempt: _Attempt, retries: list[tuple[int, datetime.timedelta]]
-) -> DeliveryState | None:
+def _record_attempt(attempt: _Attempt, after: _Afterwards) -> DeliveryState | None:
     delivery, outcome, exc = attempt.delivery, attempt.outcome, attempt.error
     if not attempt.started:
-        return _release(delivery)
+        return _release(delivery, after)
     if isinstance(exc, TransportError):
-        if exc.permanent:
-            return _record_permanent_failure(delivery, error=exc.message)
-        return _record_retryable(delivery, outcome=None, error=exc.message, retries=retries)
+        return _record_retryable(delivery, outcome=None, error=exc.message, after=after)
     if exc is not None:
         # A fault of ours: record it where staff look, and retry on the schedule.
         logger.error("Delivery %s failed unexpectedly", delivery.pk, exc_info=exc)
         return _record_retryable(
-            delivery, outcome=None, error=f"Internal error: {exc!r}", retries=retries
+            delivery, outcome=None, error=f"Internal error: {exc!r}", after=after
         )
     if outcome.status_code == 410:
         return _record_permanent_failure(
-            delivery, outcome=outcome, error="The endpoint answered 410 Gone."
+            delivery, outcome=outcome, error="The endpoint answered 410 Gone.", after=after
         )
     return _record_retryable(
         delivery,
         outcome=outcome,
         error=f"The endpoint answered {outcome.status_code}.",
-        retries=retries,
+        after=after,
     )
 
 
@@ -406,7 +446,7 @@ def _record_successes(attempts: list[_Attempt]) -> dict[int, DeliveryState | Non
     return results
 
 
-def _release(delivery: Delivery) -> DeliveryState | None:
+def _release(delivery: Delivery, after: _Afterwards) -> DeliveryState | None:
     """Give back a claimed attempt that was never started, due at once."""
     released = Delivery.objects.filter(
         pk=delivery.pk, state=DeliveryState.SENDING, attempts=delivery.attempts
@@ -415,20 +455,8 @@ def _release(delivery: Delivery) -> DeliveryState | None:
     )
     if released != 1:
         return None
-    from .outbox import enqueue_deliveries
-
-    enqueue_deliveries([delivery.pk])
+    after.released.append(delivery.pk)
     return DeliveryState.PENDING
-
-
-def _queue_retries(retries: list[tuple[int, datetime.timedelta]]) -> None:
-    """Queue the short retries of a batch together, when the longest wait has passed."""
-    if not retries:
-        return
-    from .outbox import enqueue_deliveries
-
-    countdown = max(delay for _pk, delay in retries).total_seconds()
-    enqueue_deliveries([pk for pk, _delay in retries], countdown=countdown)
 
 
 def _record(
@@ -440,7 +468,6 @@ def _record(
     next_attempt_at: datetime.datetime | None = None,
 ) -> DeliveryState | None:
     """Write the result of the attempt this worker claimed; None if the claim was lost."""
-    now = timezone.now()
     values = {
         "state": state,
         "next_attempt_at": next_attempt_at,
@@ -448,8 +475,6 @@ def _record(
         "last_status_code": outcome.status_code if outcome else None,
         "last_latency_ms": outcome.latency_ms if outcome else None,
     }
-    if state == DeliveryState.SUCCEEDED:
-        values["delivered_at"] = now
     written = Delivery.objects.filter(
         pk=delivery.pk, state=DeliveryState.SENDING, attempts=delivery.attempts
     ).update(**values)
@@ -466,16 +491,16 @@ def _record_retryable(
     *,
     outcome: Outcome | None,
     error: str,
-    retries: list[tuple[int, datetime.timedelta]] | None = None,
+    after: _Afterwards,
 ) -> DeliveryState | None:
-    """Plan the next attempt; a wait short enough for a countdown is added to `retries`
-    (queued by the caller) or, without it, queued at once."""
+    """Plan the next attempt; a wait short enough for a countdown is queued with the batch's
+    other retries."""
     now = timezone.now()
     _mark_failing(delivery, now)
     if delivery.attempts >= MAX_ATTEMPTS:
         state = _record(delivery, state=DeliveryState.FAILED, outcome=outcome, error=error)
         if state is not None:
-            notices.delivery_failed(delivery)
+            after.notices.append(partial(notices.delivery_failed, delivery))
         return state
     delay = retry_delay(delivery.attempts, outcome.retry_after if outcome else None)
     state = _record(
@@ -486,30 +511,33 @@ def _record_retryable(
         next_attempt_at=now + delay,
     )
     if state is not None and delay <= MAX_COUNTDOWN:
-        if retries is not None:
-            retries.append((delivery.pk, delay))
-        else:
-            from .outbox import enqueue_delivery
-
-            enqueue_delivery(delivery.pk, countdown=delay.total_seconds())
+        after.retries.append((delivery.pk, delay))
     return state
 
 
 def _record_permanent_failure(
-    delivery: Delivery, *, error: str, outcome: Outcome | None = None
+    delivery: Delivery, *, error: str, outcome: Outcome, after: _Afterwards
 ) -> DeliveryState | None:
     state = _record(delivery, state=DeliveryState.FAILED, outcome=outcome, error=error)
-    if state is not None and delivery.subscription_id:
-        disable_subscription(subscription=delivery.subscription, reason=error)
+    subscription = delivery.subscription  # 410 is an HTTP answer: webhooks only
+    if (
+        state is not None
+        and subscription is not None
+        and disable_subscription(subscription=subscription, reason=error, tell=False)
+    ):
+        after.notices.append(partial(notices.subscription_disabled, subscription))
     return state
 
 
-def _finish_failed(delivery_id: int, attempts: int, error: str, now: datetime.datetime) -> None:
+def _finish_failed(
+    delivery_id: int, attempts: int, error: str, now: datetime.datetime, after: _Afterwards
+) -> None:
     finished = Delivery.objects.filter(
         pk=delivery_id, state__in=DUE_STATES, attempts=attempts, next_attempt_at__lte=now
     ).update(state=DeliveryState.FAILED, last_error=error, next_attempt_at=None)
     if finished == 1:
-        notices.delivery_failed(Delivery.objects.select_related("event").get(pk=delivery_id))
+        failed = Delivery.objects.select_related("event").get(pk=delivery_id)
+        after.notices.append(partial(notices.delivery_failed, failed))
 
 
 def _mark_failing(delivery: Delivery, now: datetime.datetime) -> None:
@@ -522,8 +550,11 @@ def _mark_failing(delivery: Delivery, now: datetime.datetime) -> None:
     subscription.failing_since = now
 
 
-def disable_subscription(*, subscription: WebhookSubscription, reason: str) -> bool:
-    """Switch a subscription off and cancel what it still had to send; tell the people."""
+def disable_subscription(
+    *, subscription: WebhookSubscription, reason: str, tell: bool = True
+) -> bool:
+    """Switch a subscription off and cancel what it still had to send; tell the people
+    (unless `tell` is False: the caller does, later)."""
     now = timezone.now()
     with transaction.atomic():
         switched = WebhookSubscription.objects.filter(pk=subscription.pk, is_active=True).update(
@@ -537,7 +568,8 @@ def disable_subscription(*, subscription: WebhookSubscription, reason: str) -> b
             last_error="The subscription was switched off.",
         )
     subscription.refresh_from_db()
-    notices.subscription_disabled(subscription)
+    if tell:
+        notices.subscription_disabled(subscription)
     return True
 
 

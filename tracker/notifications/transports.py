@@ -1,8 +1,7 @@
-"""How a delivery leaves the building: one Transport per channel.
+"""How a delivery leaves the building: one transport per channel.
 
 `send()` returns an `Outcome` for an answer (any status code) and raises `TransportError`
-when there was none; `permanent=True` means retrying cannot help and the subscription is
-switched off.
+when there was none (retried on the schedule).
 """
 
 from __future__ import annotations
@@ -18,27 +17,21 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 
-from tracker.models import Delivery
+from tracker.models import RECORD_MODELS, Delivery
 from tracker.workflows import WORKFLOWS
 
 from . import payloads, signing, ssrf
 
 USER_AGENT = "coproduction-tracker-webhooks/1"
 MAX_RESPONSE_BYTES = 64 * 1024
-RECORD_TYPE_LABELS = {
-    "en": {"law": "Draft law", "tax_measure": "Tax measure", "facility": "Facility",
-           "partner": "Partner country"},
-    "uk": {"law": "Законопроєкт", "tax_measure": "Податковий захід", "facility": "Виробництво",
-           "partner": "Країна-партнер"},
-}  # fmt: skip
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -50,11 +43,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status_code is None or 200 <= self.status_code < 300
-
-
-class Transport:
-    def send(self, delivery: Delivery) -> Outcome:
-        raise NotImplementedError
 
 
 class Pools:
@@ -79,10 +67,6 @@ class Pools:
                     address=address, port=port, https=https, host=host, maxsize=self.maxsize
                 )
             return pool
-
-    def keys(self) -> list[tuple[str, int, str, str]]:
-        with self._lock:
-            return list(self._pools)
 
     def close(self) -> None:
         with self._lock:
@@ -124,7 +108,7 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - timezone.now()).total_seconds())
 
 
-class WebhookTransport(Transport):
+class WebhookTransport:
     def __init__(self, pools: Pools | None = None) -> None:
         self.pools = pools
 
@@ -219,16 +203,18 @@ def event_email_context(delivery: Delivery, language: str) -> dict:
     event = delivery.event
     data = payloads.event_data(event)
     workflow = WORKFLOWS.get(event.record_type)
+    model = RECORD_MODELS.get(event.record_type)
     with translation.override(language):
         labels = {
             key: str(workflow.label(data[key])) if workflow and data.get(key) else data.get(key)
             for key in ("from", "to")
         }
+        record_label = str(capfirst(model._meta.verbose_name)) if model else event.record_type
     return {
         "event": event,
         "data": data,
         "labels": labels,
-        "record_label": RECORD_TYPE_LABELS[language].get(event.record_type, event.record_type),
+        "record_label": record_label,
         "message_id": delivery.message_id,
     }
 
@@ -251,7 +237,7 @@ def send_email(*, to: list[str], subject: str, text: str, html: str) -> None:
     message.send()
 
 
-class EmailTransport(Transport):
+class EmailTransport:
     def send(self, delivery: Delivery) -> Outcome:
         subscription = delivery.email_subscription
         language = subscription.language

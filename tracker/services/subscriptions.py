@@ -183,7 +183,7 @@ def delivery_retry(*, delivery: Delivery) -> Delivery:
     """Send a finished or waiting delivery again now, with a fresh set of attempts."""
     if delivery.state == DeliveryState.SENDING:
         raise ValidationError("This delivery is being sent right now; look again in a minute.")
-    if delivery.subscription_id and not delivery.subscription.is_active:
+    if not delivery.channel.is_active:
         raise ValidationError("The subscription is switched off; switch it on before retrying.")
     from tracker.notifications.outbox import enqueue_delivery
 

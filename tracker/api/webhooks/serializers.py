@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from tracker.models import (
+    RECORD_MODELS,
     Delivery,
     DeliveryState,
     EmailLanguage,
@@ -13,7 +14,6 @@ from tracker.models import (
 )
 from tracker.services.subscriptions import EVENT_TYPE_PATTERNS
 
-RECORD_TYPES = ("law", "tax_measure", "facility", "partner")
 EVENT_TYPE_HELP = "Event types such as `law.status_changed`; `law.*` and `*` match several."
 
 
@@ -49,7 +49,10 @@ class SubscriptionFilterFields(serializers.Serializer):
         help_text=EVENT_TYPE_HELP,
     )
     record_type = serializers.ChoiceField(
-        choices=RECORD_TYPES, required=False, allow_blank=True, help_text="Only this record type."
+        choices=list(RECORD_MODELS),
+        required=False,
+        allow_blank=True,
+        help_text="Only this record type.",
     )
     record_id = StrictIntegerField(
         required=False, allow_null=True, min_value=1, help_text="Only this record."

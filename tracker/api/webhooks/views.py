@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, permissions, status
+from rest_framework import permissions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,15 +38,6 @@ class IsPartner(permissions.BasePermission):
 
     def has_permission(self, request: Request, view) -> bool:
         return isinstance(request.user, PartnerPrincipal)
-
-
-def service_call(function, **kwargs):
-    """Run a service, turning its validation errors into a 400 that names the field."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        raise exceptions.ValidationError(detail) from None
 
 
 class PartnerView(APIView):
@@ -92,8 +82,8 @@ class WebhookListView(PartnerView):
     )
     def post(self, request: Request) -> Response:
         data = _input(s.WebhookInput, request)
-        subscription, _secret = service_call(
-            services.webhook_subscription_create, partner=self.partner(request), **data
+        subscription, _secret = services.webhook_subscription_create(
+            partner=self.partner(request), **data
         )
         return Response(s.WebhookWithSecretOutput(subscription).data, status=201)
 
@@ -117,7 +107,7 @@ class WebhookDetailView(PartnerView):
     def patch(self, request: Request, pk: int) -> Response:
         subscription = self.webhook(request, pk)
         data = _input(s.WebhookInput, request, partial=True)
-        service_call(services.webhook_subscription_update, subscription=subscription, values=data)
+        services.webhook_subscription_update(subscription=subscription, values=data)
         return Response(s.WebhookOutput(subscription).data)
 
     @extend_schema(
@@ -129,7 +119,7 @@ class WebhookDetailView(PartnerView):
     def put(self, request: Request, pk: int) -> Response:
         subscription = self.webhook(request, pk)
         data = _input(s.WebhookInput, request)
-        service_call(services.webhook_subscription_update, subscription=subscription, values=data)
+        services.webhook_subscription_update(subscription=subscription, values=data)
         return Response(s.WebhookOutput(subscription).data)
 
     @extend_schema(operation_id="webhooks_destroy", tags=["webhooks"], responses={204: None})
@@ -147,10 +137,7 @@ class WebhookTestView(PartnerView):
         summary="Send a webhook.test event to this endpoint",
     )
     def post(self, request: Request, pk: int) -> Response:
-        delivery = service_call(
-            services.webhook_subscription_test, subscription=self.webhook(request, pk)
-        )
-        delivery = Delivery.objects.select_related("event").get(pk=delivery.pk)
+        delivery = services.webhook_subscription_test(subscription=self.webhook(request, pk))
         return Response(s.DeliveryOutput(delivery).data, status=202)
 
 
@@ -227,9 +214,7 @@ class DeliveryRetryView(DeliveryLookup):
         summary="Send this delivery again now (same webhook-id)",
     )
     def post(self, request: Request, pk: int, delivery_pk: int) -> Response:
-        delivery = service_call(
-            services.delivery_retry, delivery=self.delivery(request, pk, delivery_pk)
-        )
+        delivery = services.delivery_retry(delivery=self.delivery(request, pk, delivery_pk))
         return Response(s.DeliveryOutput(delivery).data, status=202)
 
 
@@ -251,9 +236,7 @@ class EmailSubscriptionListView(PartnerView):
     )
     def post(self, request: Request) -> Response:
         data = _input(s.EmailSubscriptionInput, request)
-        subscription = service_call(
-            services.email_subscription_create, partner=self.partner(request), **data
-        )
+        subscription = services.email_subscription_create(partner=self.partner(request), **data)
         return Response(s.EmailSubscriptionOutput(subscription).data, status=201)
 
 
@@ -282,7 +265,7 @@ class EmailSubscriptionDetailView(PartnerView):
     def patch(self, request: Request, pk: int) -> Response:
         subscription = self.subscription(request, pk)
         data = _input(s.EmailSubscriptionInput, request, partial=True)
-        service_call(services.email_subscription_update, subscription=subscription, values=data)
+        services.email_subscription_update(subscription=subscription, values=data)
         return Response(s.EmailSubscriptionOutput(subscription).data)
 
     @extend_schema(
