@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import socket
 import threading
 from http.server import ThreadingHTTPServer
 
@@ -18,7 +19,7 @@ from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState, Event, Visibility, WebhookSubscription
 from tracker.notifications import delivery as delivery_module
 from tracker.notifications import outbox, ssrf
-from tracker.notifications.transports import Pools
+from tracker.notifications.wire import Connection, Pools, Target
 from tracker.services.subscriptions import webhook_subscription_create
 
 from .receiver import Receiver, handler_for, serve
@@ -248,21 +249,26 @@ def test_connections_are_reused_per_checked_address_only(two_addresses, no_broke
         assert request.headers["host"] == f"hooks.bund.example:{first.port}"
 
 
-def test_pools_are_kept_apart_by_address_port_scheme_and_host():
+def test_kept_connections_are_handed_out_only_for_the_same_address_port_scheme_and_host():
     pools = Pools(maxsize=2)
+    first = Target(address="127.0.0.1", port=8000, https=False, host="a.example")
+    others = [
+        Target(address="127.0.0.2", port=8000, https=False, host="a.example"),
+        Target(address="127.0.0.1", port=8001, https=False, host="a.example"),
+        Target(address="127.0.0.1", port=8000, https=True, host="a.example"),
+        Target(address="127.0.0.1", port=8000, https=False, host="b.example"),
+    ]
+    ours, theirs = socket.socketpair()
     try:
-        a = pools.get(address="127.0.0.1", port=8000, https=False, host="a.example")
-        assert pools.get(address="127.0.0.1", port=8000, https=False, host="a.example") is a
-        others = [
-            pools.get(address="127.0.0.2", port=8000, https=False, host="a.example"),
-            pools.get(address="127.0.0.1", port=8001, https=False, host="a.example"),
-            pools.get(address="127.0.0.1", port=8000, https=True, host="a.example"),
-            pools.get(address="127.0.0.1", port=8000, https=False, host="b.example"),
-        ]
-        assert len({id(p) for p in [a, *others]}) == 5
-        assert others[0].host == "127.0.0.2"
+        kept = Connection(ours)
+        pools.give(first, kept)
+        assert [pools.take(target) for target in others] == [None] * 4
+        assert pools.take(first) is kept
+        assert pools.take(first) is None
     finally:
         pools.close()
+        ours.close()
+        theirs.close()
 
 
 def batch_queries(receiver, partners, count: int) -> int:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import urllib3
 from django.core.exceptions import ValidationError
 
 from tests.factories import make_law, make_partner, move
 from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState
-from tracker.notifications import ssrf
+from tracker.notifications import ssrf, wire
 from tracker.services.subscriptions import webhook_subscription_create
 
 PUBLIC_ADDRESS = "93.184.215.14"
@@ -95,9 +94,7 @@ def test_a_name_that_later_resolves_to_a_forbidden_address_is_refused_at_connect
     # DNS rebinding: the name now points at the metadata service.
     monkeypatch.setattr(ssrf, "resolve", lambda host, port: ["169.254.169.254"])
     connections = []
-    monkeypatch.setattr(
-        urllib3.HTTPConnectionPool, "urlopen", lambda *a, **k: connections.append(a)
-    )
+    monkeypatch.setattr(wire, "_connect", lambda *a, **k: connections.append(a))
     move(make_law(), "registered")
 
     assert connections == []

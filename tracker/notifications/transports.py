@@ -6,13 +6,11 @@ when there was none (retried on the schedule).
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import urllib3
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -22,10 +20,10 @@ from django.utils.text import capfirst
 from tracker.models import RECORD_MODELS, Delivery
 from tracker.workflows import WORKFLOWS
 
-from . import payloads, signing, ssrf
+from . import payloads, signing, ssrf, wire
+from .wire import Pools
 
 USER_AGENT = "coproduction-tracker-webhooks/1"
-MAX_RESPONSE_BYTES = 64 * 1024
 
 
 class TransportError(Exception):
@@ -43,53 +41,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status_code is None or 200 <= self.status_code < 300
-
-
-class Pools:
-    """HTTP connection pools kept for a batch of deliveries, one per pinned target.
-
-    The key is (checked address, port, scheme, host name): a connection is reused only for
-    the very address the SSRF check allowed and the same Host/SNI, never across them.
-    Thread-safe; `close()` drops every connection.
-    """
-
-    def __init__(self, maxsize: int = 1) -> None:
-        self.maxsize = max(1, maxsize)
-        self._pools: dict[tuple[str, int, str, str], urllib3.HTTPConnectionPool] = {}
-        self._lock = threading.Lock()
-
-    def get(self, *, address: str, port: int, https: bool, host: str) -> urllib3.HTTPConnectionPool:
-        key = (address, port, "https" if https else "http", host)
-        with self._lock:
-            pool = self._pools.get(key)
-            if pool is None:
-                pool = self._pools[key] = _new_pool(
-                    address=address, port=port, https=https, host=host, maxsize=self.maxsize
-                )
-            return pool
-
-    def close(self) -> None:
-        with self._lock:
-            pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            pool.close()
-
-
-def _new_pool(
-    *, address: str, port: int, https: bool, host: str, maxsize: int
-) -> urllib3.HTTPConnectionPool:
-    timeout = urllib3.Timeout(total=float(settings.WEBHOOKS_TIMEOUT_SECONDS))
-    options = {"port": port, "timeout": timeout, "retries": False, "maxsize": maxsize}
-    if https:
-        return urllib3.HTTPSConnectionPool(
-            address,
-            server_hostname=host,
-            assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=settings.WEBHOOKS_CA_BUNDLE,
-            **options,
-        )
-    return urllib3.HTTPConnectionPool(address, **options)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -120,7 +71,6 @@ class WebhookTransport:
         now = timezone.now()
         headers = {
             "content-type": "application/json",
-            "user-agent": USER_AGENT,
             "webhook-id": delivery.message_id,
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": signing.signature_header(
@@ -138,7 +88,7 @@ def post_pinned(
 ) -> Outcome:
     """POST to `url`, connecting only to an address that passes the SSRF check.
 
-    The pool connects to the checked IP; the Host header, TLS SNI and certificate check
+    The connection goes to the checked IP; the Host header, TLS SNI and certificate check
     still use the host name from the URL. Redirects are not followed. With `pools`, the
     connection is kept for the next POST to the same checked address and host name;
     without, it is closed.
@@ -152,51 +102,27 @@ def post_pinned(
     except ssrf.ForbiddenTarget as exc:
         raise TransportError(f"Refused to connect: {exc}") from None
     timeout_seconds = float(settings.WEBHOOKS_TIMEOUT_SECONDS)
-    if pools is None:
-        pool = _new_pool(address=address, port=port, https=https, host=host, maxsize=1)
-    else:
-        pool = pools.get(address=address, port=port, https=https, host=host)
-    default_port = 443 if https else 80
-    host_header = host if ":" not in host else f"[{host}]"
-    headers = {**headers, "host": host_header if port == default_port else f"{host_header}:{port}"}
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = wire.Target(address=address, port=port, https=https, host=host)
     started = time.monotonic()
     try:
-        response = pool.urlopen(
-            "POST",
+        response = wire.post(
             target,
-            body=body,
-            headers=headers,
-            redirect=False,
-            retries=False,
-            assert_same_host=False,
-            preload_content=False,
+            wire.request_target(parts.path, parts.query),
+            body,
+            {"user-agent": USER_AGENT, **headers},
+            timeout=timeout_seconds,
+            ca_bundle=settings.WEBHOOKS_CA_BUNDLE,
+            pools=pools,
         )
-        try:
-            response.read(MAX_RESPONSE_BYTES)
-            if response.read(1):
-                # Longer than we read: the rest would spoil the connection for the next POST.
-                response.close()
-        finally:
-            response.release_conn()
-    except urllib3.exceptions.TimeoutError:
+    except wire.WireTimeout:
         raise TransportError(f"No answer within {timeout_seconds:g} s.") from None
-    except urllib3.exceptions.HTTPError as exc:
-        raise TransportError(f"Connection failed: {_reason(exc)}") from None
-    finally:
-        if pools is None:
-            pool.close()
-    latency_ms = round((time.monotonic() - started) * 1000)
+    except wire.WireError as exc:
+        raise TransportError(f"Connection failed: {str(exc)[:300]}") from None
     return Outcome(
         status_code=response.status,
-        latency_ms=latency_ms,
+        latency_ms=round((time.monotonic() - started) * 1000),
         retry_after=parse_retry_after(response.headers.get("retry-after")),
     )
-
-
-def _reason(exc: Exception) -> str:
-    reason = getattr(exc, "reason", None) or exc
-    return str(reason)[:300]
 
 
 def event_email_context(delivery: Delivery, language: str) -> dict:
