@@ -294,14 +294,14 @@ class _Reader:
         self.conn.buffer += data
 
     def until(self, mark: bytes, limit: int) -> bytes:
-        """The buffer up to and including `mark`, consumed."""
+        """The buffer up to and including `mark`, consumed; `mark` must end within `limit`."""
         while True:
-            at = self.conn.buffer.find(mark)
+            at = self.conn.buffer.find(mark, 0, limit)
             if at >= 0:
                 end = at + len(mark)
                 taken, self.conn.buffer = self.conn.buffer[:end], self.conn.buffer[end:]
                 return taken
-            if len(self.conn.buffer) > limit:
+            if len(self.conn.buffer) >= limit:
                 raise WireError(f"The answer's header or chunk line is over {limit} bytes.")
             self.fill()
 
@@ -318,7 +318,11 @@ def _read_head(reader: _Reader) -> tuple[int, str, dict[str, str]]:
     raw = reader.until(b"\r\n\r\n", MAX_HEAD_BYTES)
     lines = raw[:-4].decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+    if (
+        len(parts) < 2
+        or not parts[0].startswith("HTTP/1.")
+        or not (parts[1].isascii() and parts[1].isdigit())
+    ):
         raise WireError(f"Not an HTTP/1.x answer: {lines[0][:80]!r}.")
     status = int(parts[1])
     if not 100 <= status <= 999:
@@ -342,7 +346,7 @@ def _read_body(reader: _Reader, status: int, headers: dict[str, str]) -> bool:
     length = headers.get("content-length")
     if length is None:
         return False  # the body runs until the server closes; nothing of it is needed
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):  # "²".isdigit(), but int() refuses it
         raise WireError(f"The answer's Content-Length is not a number: {length[:20]!r}.")
     size = int(length)
     if size > MAX_BODY_BYTES:
@@ -355,10 +359,9 @@ def _read_chunked(reader: _Reader) -> bool:
     total = 0
     while True:
         line = reader.until(b"\r\n", 1024).split(b";", 1)[0].strip()
-        try:
-            size = int(line, 16)
-        except ValueError:
-            raise WireError(f"A chunk size is not hexadecimal: {line[:20]!r}.") from None
+        if not line or line.strip(b"0123456789abcdefABCDEF"):  # int() takes "-1", "0x1", "1_0"
+            raise WireError(f"A chunk size is not hexadecimal: {line[:20]!r}.")
+        size = int(line, 16)
         if size == 0:
             while reader.until(b"\r\n", MAX_HEAD_BYTES) != b"\r\n":
                 pass  # trailer fields, then the blank line
