@@ -294,8 +294,9 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(
     partners = [make_partner(code) for code in ("DE", "FR", "PL")]
     small = batch_queries(receiver, partners, 2)
     large = batch_queries(receiver, partners, 30)
-    # Claim, load, visibility (the law, then its partner links), successes.
-    assert small == large == 5
+    # Claim, load with subscriptions, the event (once), visibility (the law, then its
+    # partner links), successes.
+    assert small == large == 6
 
 
 def test_sends_that_would_start_too_late_are_handed_back(receiver, no_broker, monkeypatch):

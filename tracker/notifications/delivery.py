@@ -7,8 +7,8 @@ the sender's lease, sized for the whole batch; if the worker dies, the sweep cla
 after that. Any resend keeps the same `webhook-id`.
 
 A batch costs a fixed number of statements whatever its size: the claim, one load of the
-deliveries with their events and subscriptions, one or two visibility queries per event, and
-one UPDATE for all its successes. Failures go through the per-delivery rules below.
+deliveries with their subscriptions, one of their events, one or two visibility queries per
+event, and one UPDATE for all its successes. Failures go through the per-delivery rules below.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tracker.models import Delivery, DeliveryState, WebhookSubscription
+from tracker.models import Delivery, DeliveryState, Event, WebhookSubscription
 from tracker.selectors import partners_who_can_see
 
 from . import notices, payloads
@@ -125,17 +125,17 @@ def claim_batch(
     until = now + batch_lease(len(ids))
     ops = connection.ops
     table = ops.quote_name(Delivery._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(ids))
+    among, among_params = _id_list(ids)
     sql = (
         f"UPDATE {table} SET state = %s, attempts = attempts + 1, last_attempt_at = %s, "
-        f"next_attempt_at = %s WHERE id IN ({placeholders}) AND state IN (%s, %s) "
+        f"next_attempt_at = %s WHERE id {among} AND state IN (%s, %s) "
         "AND next_attempt_at <= %s AND attempts < %s RETURNING id, attempts"
     )
     params = [
         DeliveryState.SENDING.value,
         ops.adapt_datetimefield_value(now),
         ops.adapt_datetimefield_value(until),
-        *ids,
+        *among_params,
         *(state.value for state in DUE_STATES),
         ops.adapt_datetimefield_value(now),
         MAX_ATTEMPTS,
@@ -152,13 +152,29 @@ def claim_batch(
         return []
     deliveries = list(
         Delivery.objects.filter(pk__in=claimed)
-        .select_related("event", "subscription", "email_subscription")
+        .select_related("subscription", "email_subscription")
         .order_by("pk")
     )
+    # One object per event and per subscription, so that a batch parses an event once and
+    # what one delivery learns about its subscription (failing since...) the next knows.
+    events = Event.objects.in_bulk({delivery.event_id for delivery in deliveries})
+    subscriptions: dict[int, WebhookSubscription] = {}
     for delivery in deliveries:
-        # The attempt this worker owns, whatever happened to the row since.
-        delivery.attempts = claimed[delivery.pk]
+        delivery.attempts = claimed[delivery.pk]  # the attempt this worker owns
+        delivery.event = events[delivery.event_id]
+        if delivery.subscription_id:
+            delivery.subscription = subscriptions.setdefault(
+                delivery.subscription_id, delivery.subscription
+            )
     return deliveries
+
+
+def _id_list(ids: list[int]) -> tuple[str, list]:
+    """`= ANY(%s)` with one array parameter on PostgreSQL (a short statement psycopg keeps
+    prepared), `IN (%s, ...)` elsewhere."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(ids)]
+    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def claim(delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
@@ -276,14 +292,7 @@ def _checked(
     """What may still be sent: cancels deliveries whose channel is off or whose partner
     lost sight of the record (checked once per event for all partners of the batch)."""
     by_event: dict[int, list[Delivery]] = {}
-    subscriptions: dict[int, WebhookSubscription] = {}
     for delivery in deliveries:
-        if delivery.subscription_id:
-            # One object per subscription, so what one delivery learns (failing since...)
-            # the next of the batch knows.
-            delivery.subscription = subscriptions.setdefault(
-                delivery.subscription_id, delivery.subscription
-            )
         if not delivery.channel.is_active:
             results[delivery.pk] = _record(
                 delivery, state=DeliveryState.CANCELLED, error="The subscription is off."
@@ -311,8 +320,7 @@ def _checked(
                 )
                 continue
             if delivery.subscription_id and body is None:
-                body = payloads.webhook_body(event)
-            delivery.event = event  # one event object, one body for the whole group
+                body = payloads.webhook_body(event)  # one body for the whole group
             attempts.append(_Attempt(delivery, body=body if delivery.subscription_id else None))
     return attempts
 
@@ -401,24 +409,36 @@ def _record_successes(attempts: list[_Attempt]) -> dict[int, DeliveryState | Non
     now = timezone.now()
     ops = connection.ops
     table = ops.quote_name(Delivery._meta.db_table)
-    rows = ", ".join(["(%s, %s, %s, %s)"] * len(attempts))
+    columns = [
+        [a.delivery.pk for a in attempts],
+        [a.delivery.attempts for a in attempts],
+        [a.outcome.status_code for a in attempts],
+        [a.outcome.latency_ms for a in attempts],
+    ]
+    if connection.vendor == "postgresql":
+        # Four array parameters: the same short statement whatever the batch's size.
+        done = (
+            "unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[]) "
+            "AS done(column1, column2, column3, column4)"
+        )
+        done_params: list = columns
+    else:
+        done = "(VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(attempts)) + ") AS done"
+        done_params = [value for row in zip(*columns, strict=True) for value in row]
     sql = (
         f"UPDATE {table} SET state = %s, next_attempt_at = NULL, last_error = '', "
         "last_status_code = CAST(done.column3 AS integer), "
         "last_latency_ms = CAST(done.column4 AS integer), delivered_at = %s "
-        f"FROM (VALUES {rows}) AS done "
+        f"FROM {done} "
         f"WHERE {table}.id = done.column1 AND {table}.attempts = done.column2 "
         f"AND {table}.state = %s RETURNING {table}.id"
     )
-    params: list = [DeliveryState.SUCCEEDED.value, ops.adapt_datetimefield_value(now)]
-    for attempt in attempts:
-        params += [
-            attempt.delivery.pk,
-            attempt.delivery.attempts,
-            attempt.outcome.status_code,
-            attempt.outcome.latency_ms,
-        ]
-    params.append(DeliveryState.SENDING.value)
+    params = [
+        DeliveryState.SUCCEEDED.value,
+        ops.adapt_datetimefield_value(now),
+        *done_params,
+        DeliveryState.SENDING.value,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         written = {row[0] for row in cursor.fetchall()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import secrets
 
 from django.utils import timezone
@@ -34,6 +35,11 @@ def signing_secrets(
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
 def signature_header(
     *,
     subscription: WebhookSubscription,
@@ -44,6 +50,6 @@ def signature_header(
     """`v1,<sig>` per live secret, space-separated, as the specification allows."""
     utc = timestamp.astimezone(datetime.UTC)
     return " ".join(
-        Webhook(secret).sign(message_id, utc, body)
+        _signer(secret).sign(message_id, utc, body)
         for secret in signing_secrets(subscription, timestamp)
     )

@@ -7,6 +7,7 @@ DNS answer that changes between check and connect (DNS rebinding) gains nothing.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -84,13 +85,35 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+@functools.lru_cache(maxsize=4096)
+def _literal(host: str) -> tuple[str | None, str | None]:
+    """`literal_address` as (address, None) or (None, why it is refused), remembered."""
+    try:
+        literal = literal_address(host)
+    except ForbiddenTarget as exc:
+        return None, str(exc)
+    return (str(literal) if literal is not None else None), None
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_problem(address: str, allow_private: bool) -> str | None:
+    """`address_problem` of an address as text (a scope id is ignored), remembered."""
+    return address_problem(ipaddress.ip_address(address.split("%")[0]), allow_private=allow_private)
+
+
 def allowed_addresses(host: str, port: int, *, allow_private: bool | None = None) -> list[str]:
-    """Resolve `host` and return its addresses, refusing if any one of them is forbidden."""
+    """Resolve `host` and return its addresses, refusing if any one of them is forbidden.
+
+    A name is resolved at every call; only the verdicts on literal addresses, which never
+    change, are remembered.
+    """
     if allow_private is None:
         allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
-    literal = literal_address(host)
+    literal, refused = _literal(host)
+    if refused:
+        raise ForbiddenTarget(refused)
     if literal is not None:
-        addresses = [str(literal)]
+        addresses = [literal]
     else:
         if not allow_private and (host == "localhost" or host.endswith(".localhost")):
             raise ForbiddenTarget(f"'{host}' is a loopback name.")
@@ -101,9 +124,7 @@ def allowed_addresses(host: str, port: int, *, allow_private: bool | None = None
         if not addresses:
             raise ForbiddenTarget(f"'{host}' does not resolve.")
     for address in addresses:
-        problem = address_problem(
-            ipaddress.ip_address(address.split("%")[0]), allow_private=allow_private
-        )
+        problem = _address_problem(address, bool(allow_private))
         if problem:
             raise ForbiddenTarget(f"'{host}' resolves to a forbidden address: {problem}.")
     return addresses

@@ -6,6 +6,7 @@ when there was none (retried on the schedule).
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -83,6 +84,15 @@ class WebhookTransport:
         return post_pinned(subscription.url, body.encode(), headers, pools=self.pools)
 
 
+@functools.lru_cache(maxsize=4096)
+def _split(url: str) -> tuple[str, int, bool, str]:
+    """Host name, port, whether https, and request target of a subscription URL."""
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    return parts.hostname or "", port, https, wire.request_target(parts.path, parts.query)
+
+
 def post_pinned(
     url: str, body: bytes, headers: dict[str, str], *, pools: Pools | None = None
 ) -> Outcome:
@@ -93,10 +103,7 @@ def post_pinned(
     connection is kept for the next POST to the same checked address and host name;
     without, it is closed.
     """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    host, port, https, path = _split(url)
     try:
         address = ssrf.allowed_addresses(host, port)[0]
     except ssrf.ForbiddenTarget as exc:
@@ -107,7 +114,7 @@ def post_pinned(
     try:
         response = wire.post(
             target,
-            wire.request_target(parts.path, parts.query),
+            path,
             body,
             {"user-agent": USER_AGENT, **headers},
             timeout=timeout_seconds,
