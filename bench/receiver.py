@@ -4,7 +4,8 @@
 
 `secrets.json` maps the last path segment of each subscription URL (`/hook/<n>`) to its
 `whsec_` secret. `GET /stats` answers counts and the wall-clock times of the first and last
-verified delivery; `POST /reset` clears them. asyncio, HTTP/1.1 keep-alive, one process.
+verified delivery (`/stats?times=1`: of every one); `POST /reset` clears them. asyncio,
+HTTP/1.1 keep-alive, one process.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ class Receiver:
         self.duplicates = 0
         self.first: float | None = None
         self.last: float | None = None
+        self.times: list[float] = []
 
-    def stats(self) -> dict:
+    def stats(self, times: bool = False) -> dict:
         return {
+            **({"times": self.times} if times else {}),
             "verified": self.verified,
             "rejected": self.rejected,
             "unique": len(self.message_ids),
@@ -59,6 +62,7 @@ class Receiver:
         if self.first is None:
             self.first = now
         self.last = now
+        self.times.append(now)
         return 200
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -77,8 +81,9 @@ class Receiver:
                 payload = b""
                 if path.startswith("/hook/") and method == "POST":
                     status = self.handle_hook(path[len("/hook/") :], headers, body)
-                elif path == "/stats":
-                    status, payload = 200, json.dumps(self.stats()).encode()
+                elif path.startswith("/stats"):
+                    stats = self.stats(times=path.endswith("?times=1"))
+                    status, payload = 200, json.dumps(stats).encode()
                 elif path == "/reset" and method == "POST":
                     self.reset()
                     status = 200

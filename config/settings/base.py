@@ -173,6 +173,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # timeout is far above that, and long waits live in the database, never as broker countdowns.
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 2, "socket_timeout": 10})
+# Celery's Django fixup would close every database connection before and after each task
+# (a new PostgreSQL connection per task); config/celery_app.py applies CONN_MAX_AGE instead.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -199,10 +202,11 @@ WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "15"
 WEBHOOKS_CLAIM_LEASE_SECONDS = float(
     os.environ.get("WEBHOOKS_CLAIM_LEASE_SECONDS", str(WEBHOOKS_TIMEOUT_SECONDS + 45))
 )
-# Deliveries per `deliver_batch` task, and how many of a batch are sent at once. A batch is
-# capped so that it finishes within CELERY_TASK_SOFT_TIME_LIMIT even if every endpoint hangs
-# until the timeout; its lease grows by one timeout per further round of sends.
-WEBHOOKS_BATCH_SIZE = int(os.environ.get("WEBHOOKS_BATCH_SIZE", "40"))
+# Deliveries per `deliver_batch` task, and how many of a batch are sent at once. A batch's
+# lease grows by one timeout per further round of sends, up to as many rounds as fit in
+# CELERY_TASK_SOFT_TIME_LIMIT if every endpoint hangs until the timeout; what a batch of slow
+# endpoints cannot start in that time is handed back and queued again.
+WEBHOOKS_BATCH_SIZE = int(os.environ.get("WEBHOOKS_BATCH_SIZE", "100"))
 WEBHOOKS_BATCH_THREADS = int(os.environ.get("WEBHOOKS_BATCH_THREADS", "8"))
 WEBHOOKS_SECRET_GRACE_HOURS = float(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
 WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", "5"))

@@ -7,6 +7,7 @@ import datetime
 import itertools
 import socket
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 import pytest
@@ -297,6 +298,39 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(
     # Claim, load with subscriptions, the event (once), visibility (the law, then its
     # partner links), successes.
     assert small == large == 6
+
+
+def test_a_big_batch_of_hanging_endpoints_sends_what_fits_its_time_and_hands_back_the_rest(
+    receiver, no_broker, settings
+):
+    # Two rounds of two sends fit the task's time; each send hangs until the timeout. The
+    # last round may start up to 0.5 s late (half the lease beyond one timeout).
+    settings.WEBHOOKS_BATCH_THREADS = 2
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOKS_CLAIM_LEASE_SECONDS = 1.5
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = delivery_module.BATCH_TIME_RESERVE_SECONDS + 1.0
+    settings.WEBHOOKS_BATCH_SIZE = 10
+    receiver.delay = 2.0
+    germany = make_partner("DE")
+    for n in range(10):
+        subscribe(germany, receiver.url(f"/{n}"))
+    ids = planned_deliveries(make_law())
+    no_broker.clear()
+
+    started = time.monotonic()
+    results = delivery_module.attempt_deliveries(ids)
+
+    assert time.monotonic() - started < 2.5  # not ten hanging sends, five rounds deep
+    tried = [pk for pk in ids if results[pk] == DeliveryState.PENDING]
+    rows = {d.pk: d for d in Delivery.objects.filter(pk__in=ids)}
+    timed_out = [pk for pk in tried if rows[pk].attempts == 1]
+    handed_back = [pk for pk in tried if rows[pk].attempts == 0]
+    assert len(timed_out) == 4 and len(handed_back) == 6
+    assert all("No answer within" in rows[pk].last_error for pk in timed_out)
+    # What was handed back is due at once and queued again; the lease had covered it.
+    assert all(rows[pk].next_attempt_at <= timezone.now() for pk in handed_back)
+    queued = [pk for name, argument, _ in no_broker for pk in argument]
+    assert sorted(handed_back) == sorted(pk for pk in queued if pk in handed_back)
 
 
 def test_sends_that_would_start_too_late_are_handed_back(receiver, no_broker, monkeypatch):

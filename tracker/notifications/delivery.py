@@ -29,7 +29,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tracker.models import Delivery, DeliveryState, Event, WebhookSubscription
+from tracker.models import (
+    Delivery,
+    DeliveryState,
+    EmailSubscription,
+    Event,
+    WebhookSubscription,
+)
 from tracker.selectors import partners_who_can_see
 
 from . import notices, payloads
@@ -65,6 +71,26 @@ BATCH_TIME_RESERVE_SECONDS = 20.0
 SUCCESS_FLUSH_SECONDS = 1.0
 
 
+# What sending needs of a claimed delivery and its webhook subscription; the rest of either
+# row is loaded only if a failure needs it (a few deliveries, not the batch).
+CLAIM_FIELDS = (
+    "event_id",
+    "subscription_id",
+    "email_subscription_id",
+    "partner_id",
+    "message_id",
+    "state",
+    "attempts",
+    "subscription__partner_id",
+    "subscription__url",
+    "subscription__secret",
+    "subscription__previous_secret",
+    "subscription__previous_secret_expires_at",
+    "subscription__is_active",
+    "subscription__failing_since",
+)
+
+
 def lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=float(settings.WEBHOOKS_CLAIM_LEASE_SECONDS))
 
@@ -78,16 +104,22 @@ def batch_threads() -> int:
 
 
 def batch_size() -> int:
-    """Deliveries per batch task: WEBHOOKS_BATCH_SIZE, capped so that a batch whose every
-    endpoint hangs until the timeout still ends within the task's soft time limit."""
+    """Deliveries per batch task (WEBHOOKS_BATCH_SIZE)."""
+    return max(1, int(settings.WEBHOOKS_BATCH_SIZE))
+
+
+def max_send_rounds() -> int:
+    """How many rounds of sends, one after the other, a batch may start: as many as fit in
+    the task's soft time limit if every endpoint hangs until the timeout."""
     budget = float(settings.CELERY_TASK_SOFT_TIME_LIMIT) - BATCH_TIME_RESERVE_SECONDS
-    rounds = max(1, int(budget // max(send_timeout(), 0.001)))
-    return max(1, min(int(settings.WEBHOOKS_BATCH_SIZE), rounds * batch_threads()))
+    return max(1, int(budget // max(send_timeout(), 0.001)))
 
 
 def send_rounds(count: int) -> int:
-    """How many sends one after the other a batch of `count` needs at worst."""
-    return max(1, math.ceil(count / batch_threads()))
+    """How many sends one after the other a batch of `count` may need: one round per
+    `batch_threads()` deliveries, at most `max_send_rounds()`. When endpoints are slow, what
+    the last round cannot start in time is handed back and queued again."""
+    return max(1, min(math.ceil(count / batch_threads()), max_send_rounds()))
 
 
 def batch_lease(count: int) -> datetime.timedelta:
@@ -152,12 +184,15 @@ def claim_batch(
         return []
     deliveries = list(
         Delivery.objects.filter(pk__in=claimed)
-        .select_related("subscription", "email_subscription")
+        .select_related("subscription")
+        .only(*CLAIM_FIELDS)
         .order_by("pk")
     )
     # One object per event and per subscription, so that a batch parses an event once and
     # what one delivery learns about its subscription (failing since...) the next knows.
     events = Event.objects.in_bulk({delivery.event_id for delivery in deliveries})
+    mail = {d.email_subscription_id for d in deliveries if d.email_subscription_id}
+    mail_subscriptions = EmailSubscription.objects.in_bulk(mail) if mail else {}
     subscriptions: dict[int, WebhookSubscription] = {}
     for delivery in deliveries:
         delivery.attempts = claimed[delivery.pk]  # the attempt this worker owns
@@ -166,6 +201,8 @@ def claim_batch(
             delivery.subscription = subscriptions.setdefault(
                 delivery.subscription_id, delivery.subscription
             )
+        elif delivery.email_subscription_id:
+            delivery.email_subscription = mail_subscriptions[delivery.email_subscription_id]
     return deliveries
 
 
