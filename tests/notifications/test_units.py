@@ -6,6 +6,7 @@ import base64
 import datetime
 from email.utils import format_datetime
 
+import pytest
 from django.utils import timezone
 
 from tracker.models.notifications import event_type_matches
@@ -62,3 +63,37 @@ def test_a_batch_lease_fits_the_task_time_limit_whatever_the_batch_size(settings
     # batch starts no more rounds than that (the rest is handed back), so its lease stops.
     assert send_rounds(40) == send_rounds(1000) == 5
     assert batch_lease(1000) == datetime.timedelta(seconds=120)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("max_age, kept", [(600, True), (0, False)])
+def test_a_worker_task_keeps_its_database_connection_as_long_as_conn_max_age(max_age, kept):
+    from celery.fixups.django import DjangoWorkerFixup
+    from celery.signals import task_postrun, task_prerun
+    from django.db import connection
+
+    from config.celery_app import app
+
+    # What a worker runs around each task: Celery's own Django fixup, then our handler.
+    fixup = DjangoWorkerFixup(app)
+
+    class Task:
+        class request:
+            is_eager = False
+
+    saved = connection.settings_dict["CONN_MAX_AGE"]
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = max_age
+    try:
+        connection.ensure_connection()
+        opened = connection.connection
+        fixup.on_task_prerun(Task)
+        task_prerun.send(sender=Task, task_id="t", task=Task)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        fixup.on_task_postrun(Task)
+        task_postrun.send(sender=Task, task_id="t", task=Task)
+        assert (connection.connection is opened) is kept
+    finally:
+        connection.close()
+        connection.settings_dict["CONN_MAX_AGE"] = saved
