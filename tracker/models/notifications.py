@@ -122,13 +122,18 @@ class Delivery(models.Model):
     worker that died mid-attempt leaves a row the sweep claims again once it has passed.
     """
 
-    event = models.ForeignKey("tracker.Event", on_delete=models.CASCADE, related_name="deliveries")
+    # Every claim and result rewrites a delivery's row and each of its indexes, so there are
+    # no single-column indexes that the composite ones below already cover.
+    event = models.ForeignKey(
+        "tracker.Event", on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     subscription = models.ForeignKey(
         WebhookSubscription,
         on_delete=models.CASCADE,
         related_name="deliveries",
         null=True,
         blank=True,
+        db_index=False,
     )
     email_subscription = models.ForeignKey(
         EmailSubscription,
@@ -142,9 +147,11 @@ class Delivery(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("partner country"),
+        db_index=False,
     )
+    # Unique by the constraint below: one index, not a second one for LIKE searches.
     message_id = models.CharField(
-        _("webhook-id"), max_length=40, unique=True, default=new_message_id, editable=False
+        _("webhook-id"), max_length=40, default=new_message_id, editable=False
     )
     state = models.CharField(
         _("state"), max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
@@ -169,6 +176,7 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["event", "email_subscription"], name="delivery_once_per_email"
             ),
+            models.UniqueConstraint(fields=["message_id"], name="delivery_message_id_unique"),
             models.CheckConstraint(
                 condition=(Q(subscription__isnull=False) & Q(email_subscription__isnull=True))
                 | (Q(subscription__isnull=True) & Q(email_subscription__isnull=False)),
