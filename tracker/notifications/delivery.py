@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import queue
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -380,21 +381,41 @@ def _send_all(attempts: list[_Attempt], pools: Pools, start_by: float) -> Iterab
             attempt.error = exc
         return attempt
 
-    def send_in_thread(attempt: _Attempt) -> _Attempt:
+    if len(attempts) == 1 or batch_threads() == 1:
+        for attempt in attempts:
+            yield send(attempt)
+        return
+    # Each sending thread takes the next attempt until none is left: one hand-over per
+    # attempt each way, not a future per attempt.
+    todo: queue.SimpleQueue[_Attempt] = queue.SimpleQueue()
+    for attempt in attempts:
+        todo.put(attempt)
+    finished: queue.SimpleQueue[_Attempt] = queue.SimpleQueue()
+
+    def sender() -> None:
         try:
-            return send(attempt)
+            while True:
+                try:
+                    attempt = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    send(attempt)
+                except BaseException as exc:  # the thread is going down: say so, then go
+                    attempt.error = exc
+                    raise
+                finally:
+                    finished.put(attempt)
         finally:
             # Sending needs no database; close any connection this thread opened anyway.
             if connection.connection is not None:
                 connection.close()
 
-    if len(attempts) == 1 or batch_threads() == 1:
-        for attempt in attempts:
-            yield send(attempt)
-        return
     pool = _senders()
-    for future in as_completed([pool.submit(send_in_thread, a) for a in attempts]):
-        yield future.result()
+    for _ in range(min(batch_threads(), len(attempts))):
+        pool.submit(sender)
+    for _ in attempts:
+        yield finished.get()
 
 
 _local = threading.local()
