@@ -55,6 +55,50 @@ def test_fan_out_queues_batches_not_one_message_per_delivery(receiver, no_broker
     assert not [name for name, _, _ in no_broker if name == "notifications.deliver"]
 
 
+@committing
+def test_the_first_batch_is_queued_before_the_rest_is_written_and_a_cut_fan_out_is_finished(
+    receiver, no_broker, settings, monkeypatch
+):
+    settings.WEBHOOKS_BATCH_SIZE = 2
+    germany = make_partner("DE")
+    subscriptions = [subscribe(germany, receiver.url(f"/{n}")) for n in range(5)]
+    move(make_law(), "registered")
+    event = Event.objects.get(type="law.status_changed")
+
+    def cut(*args, **kwargs):
+        raise RuntimeError("worker lost")
+
+    # The worker dies after the first batch's deliveries committed, before the rest.
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox, "_finish_fan_out", cut)
+        with pytest.raises(RuntimeError):
+            outbox.fan_out_event(event.pk)
+    first = list(Delivery.objects.filter(event=event).order_by("pk"))
+    assert [d.subscription_id for d in first] == [s.pk for s in subscriptions[:2]]
+    assert [args for name, args, _ in no_broker if name.endswith("deliver_batch")] == [
+        [d.pk for d in first]
+    ]
+    event.refresh_from_db()
+    assert event.fanned_out_at is None
+
+    # The sweep finishes it: every subscription once, the rest queued, nothing twice.
+    no_broker.clear()
+    outbox.sweep()
+    assert ("notifications.fan_out", event.pk, None) in no_broker
+    no_broker.clear()
+    outbox.fan_out_event(event.pk)
+    deliveries = list(Delivery.objects.filter(event=event).order_by("pk"))
+    assert sorted(d.subscription_id for d in deliveries) == sorted(s.pk for s in subscriptions)
+    queued = [pk for name, args, _ in no_broker if name.endswith("deliver_batch") for pk in args]
+    assert set(queued) == {d.pk for d in deliveries}  # what is pending, queued again
+    event.refresh_from_db()
+    assert event.fanned_out_at is not None
+    assert outbox.fan_out_event(event.pk) == []  # done: a repeat is a no-op
+    for _ in range(2):  # every message there was, run
+        delivery_module.attempt_deliveries(queued)
+    assert sorted(receiver.ids().values()) == [1] * 5
+
+
 def test_batches_are_published_through_one_broker_connection(monkeypatch):
     from config.celery_app import app
     from tracker.notifications.tasks import deliver_batch

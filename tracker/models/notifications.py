@@ -47,11 +47,29 @@ class SubscriptionBase(models.Model):
 
     def matches(self, event_type: str, record_type: str, record_id: int | None) -> bool:
         """Whether an event of this type about this record is wanted (visibility aside)."""
-        if self.record_type and self.record_type != record_type:
-            return False
-        if self.record_id is not None and self.record_id != record_id:
-            return False
-        return any(event_type_matches(pattern, event_type) for pattern in self.event_types)
+        return subscription_wants(
+            event_types=self.event_types,
+            record_type=self.record_type,
+            record_id=self.record_id,
+            event=(event_type, record_type, record_id),
+        )
+
+
+def subscription_wants(
+    *,
+    event_types: list[str],
+    record_type: str,
+    record_id: int | None,
+    event: tuple[str, str, int | None],
+) -> bool:
+    """Whether a subscription with these filters wants an event (type, record type, record
+    id); visibility aside."""
+    event_type, event_record_type, event_record_id = event
+    if record_type and record_type != event_record_type:
+        return False
+    if record_id is not None and record_id != event_record_id:
+        return False
+    return any(event_type_matches(pattern, event_type) for pattern in event_types)
 
 
 def event_type_matches(pattern: str, event_type: str) -> bool:

@@ -11,8 +11,9 @@ through one broker connection.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -25,7 +26,7 @@ from tracker.models import (
     Event,
     WebhookSubscription,
 )
-from tracker.models.notifications import new_message_id
+from tracker.models.notifications import new_message_id, subscription_wants
 from tracker.selectors import partners_who_can_see
 
 from . import payloads
@@ -81,53 +82,90 @@ def _publish(task, arguments: list, countdown: float | None = None) -> None:
 
 
 def fan_out_event(event_id: int) -> list[int]:
-    """Create the deliveries of one event; returns their ids (empty if already done)."""
+    """Create the deliveries of one event; returns their ids (empty if already done).
+
+    The first batch's deliveries are committed and queued before the rest are written, so
+    sending starts while the rest of a large fan-out is still being written. The event is
+    marked done with the last part; a fan-out cut short is finished by the sweep, and rows
+    already written are left alone.
+    """
+    from .delivery import batch_size
+
     with transaction.atomic():
-        event = (
-            Event.objects.select_for_update()
-            .filter(pk=event_id, fanned_out_at__isnull=True)
-            .first()
-        )
+        event = _lock_unfanned(event_id)
         if event is None:
             return []
-        create_deliveries(event, matching_subscriptions(event))
-        Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
-        ids = list(
-            Delivery.objects.filter(event=event, state=DeliveryState.PENDING)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        subscribers = matching_subscribers(event)
+        size = batch_size()
+        first, rest = subscribers[:size], subscribers[size:]
+        if not rest:
+            return _finish_fan_out(event, first)
+        create_deliveries(event, first)
+        ids = _pending_ids(event)
         transaction.on_commit(lambda: enqueue_deliveries(ids))
-    return ids
+    with transaction.atomic():
+        event = _lock_unfanned(event_id)
+        if event is None:
+            return ids  # another run finished it meanwhile
+        return _finish_fan_out(event, rest, queued=set(ids))
 
 
-def create_deliveries(
-    event: Event, subscriptions: Sequence[WebhookSubscription | EmailSubscription]
-) -> None:
-    """One pending delivery of `event` per subscription; those that exist are left alone."""
-    if not subscriptions:
+def _lock_unfanned(event_id: int) -> Event | None:
+    return Event.objects.select_for_update().filter(pk=event_id, fanned_out_at__isnull=True).first()
+
+
+def _pending_ids(event: Event) -> list[int]:
+    return list(
+        Delivery.objects.filter(event=event, state=DeliveryState.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _finish_fan_out(
+    event: Event, subscribers: Sequence[Subscriber], queued: Set[int] = frozenset()
+) -> list[int]:
+    """Write the last deliveries of `event`, mark it fanned out and queue what is pending."""
+    create_deliveries(event, subscribers)
+    Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
+    pending = _pending_ids(event)
+    todo = [pk for pk in pending if pk not in queued]
+    transaction.on_commit(lambda: enqueue_deliveries(todo))
+    return sorted(queued | set(pending))
+
+
+class Subscriber(NamedTuple):
+    """A subscription an event goes to: what a delivery row needs of it."""
+
+    pk: int
+    partner_id: int
+    webhook: bool  # a WebhookSubscription, else an EmailSubscription
+
+
+def create_deliveries(event: Event, subscribers: Sequence[Subscriber]) -> None:
+    """One pending delivery of `event` per subscriber; those that exist are left alone."""
+    if not subscribers:
         return
     if connection.vendor != "postgresql":
         Delivery.objects.bulk_create(
             [
                 Delivery(
                     event=event,
-                    partner_id=subscription.partner_id,
+                    partner_id=subscriber.partner_id,
                     next_attempt_at=event.occurred_at,
                     **{
-                        "subscription"
-                        if isinstance(subscription, WebhookSubscription)
-                        else "email_subscription": subscription
+                        "subscription_id" if subscriber.webhook else "email_subscription_id": (
+                            subscriber.pk
+                        )
                     },
                 )
-                for subscription in subscriptions
+                for subscriber in subscribers
             ],
             ignore_conflicts=True,
         )
         return
     # The same rows in one statement of four arrays: a thousand subscriptions cost
     # milliseconds here, where building and compiling the ORM's INSERT costs a tenth of a second.
-    webhooks = [isinstance(s, WebhookSubscription) for s in subscriptions]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(Delivery._meta.db_table)} "
@@ -141,26 +179,32 @@ def create_deliveries(
                 DeliveryState.PENDING.value,
                 event.occurred_at,
                 timezone.now(),
-                [s.pk if web else None for s, web in zip(subscriptions, webhooks, strict=True)],
-                [None if web else s.pk for s, web in zip(subscriptions, webhooks, strict=True)],
-                [s.partner_id for s in subscriptions],
-                [new_message_id() for _ in subscriptions],
+                [s.pk if s.webhook else None for s in subscribers],
+                [None if s.webhook else s.pk for s in subscribers],
+                [s.partner_id for s in subscribers],
+                [new_message_id() for _ in subscribers],
             ],
         )
 
 
-def matching_subscriptions(event: Event) -> list[WebhookSubscription | EmailSubscription]:
-    """Active subscriptions that want this event and whose partner may see its record."""
+def matching_subscribers(event: Event) -> list[Subscriber]:
+    """Active subscriptions that want this event and whose partner may see its record, in
+    id order, webhooks first."""
     if event.type == "webhook.test" or not payloads.is_partner_news(event):
         return []
     wanted = Q(is_active=True) & (Q(record_type="") | Q(record_type=event.record_type))
     candidates = [
-        subscription
+        Subscriber(pk, partner_id, model is WebhookSubscription)
         for model in (WebhookSubscription, EmailSubscription)
-        for subscription in model.objects.filter(wanted).only(
-            "partner_id", "event_types", "record_type", "record_id"
+        for pk, partner_id, event_types, record_type, record_id in model.objects.filter(wanted)
+        .order_by("pk")
+        .values_list("pk", "partner_id", "event_types", "record_type", "record_id")
+        if subscription_wants(
+            event_types=event_types,
+            record_type=record_type,
+            record_id=record_id,
+            event=(event.type, event.record_type, event.record_id),
         )
-        if subscription.matches(event.type, event.record_type, event.record_id)
     ]
     if not candidates:
         return []
