@@ -206,7 +206,7 @@ WEBHOOKS_CLAIM_LEASE_SECONDS = float(
 # lease grows by one timeout per further round of sends, up to as many rounds as fit in
 # CELERY_TASK_SOFT_TIME_LIMIT if every endpoint hangs until the timeout; what a batch of slow
 # endpoints cannot start in that time is handed back and queued again.
-WEBHOOKS_BATCH_SIZE = int(os.environ.get("WEBHOOKS_BATCH_SIZE", "100"))
+WEBHOOKS_BATCH_SIZE = int(os.environ.get("WEBHOOKS_BATCH_SIZE", "250"))
 WEBHOOKS_BATCH_THREADS = int(os.environ.get("WEBHOOKS_BATCH_THREADS", "8"))
 WEBHOOKS_SECRET_GRACE_HOURS = float(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
 WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
