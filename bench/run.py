@@ -707,11 +707,18 @@ def table(results: dict) -> str:
         add(f"Fan-out: skipped ({fo['skipped']})")
     elif fo:
         add("")
+        wide = fo.get("raw_wide", {})
         add(
-            f"Fan-out to {fo['subscriptions']} webhooks: ours {fo['ours']['all_s']} s "
-            f"(first after {fo['ours']['first_ms']} ms), raw {fo['raw']['all_s']} s, "
-            f"ratio {fo['ratio']}; verified {fo['ours']['verified']}, "
+            f"Fan-out to {fo['subscriptions']} webhooks (median of {fo.get('repeats', 1)}): "
+            f"ours {fo['ours']['all_s']} s (first after {fo['ours']['first_ms']} ms), "
+            f"raw {fo['raw']['all_s']} s at concurrency {fo['concurrency']}, "
+            f"{wide.get('all_s')} s at {wide.get('concurrency')}; ratio to the faster raw "
+            f"{fo['ratio']}; verified {fo['ours']['verified']}, "
             f"duplicates {fo['ours']['duplicates']}"
+        )
+        add(
+            f"  runs: ours {fo['ours'].get('runs_s')}, raw {fo['raw'].get('runs_s')}, "
+            f"raw at {wide.get('concurrency')} {wide.get('runs_s')}"
         )
         start = fo["ours"].get("first_event_after_start")
         if start:
