@@ -9,6 +9,7 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
+from tests.notifications.marks import committing
 from tracker.models.notifications import event_type_matches
 from tracker.notifications.delivery import RETRY_SCHEDULE, retry_delay
 from tracker.notifications.signing import generate_secret
@@ -65,7 +66,7 @@ def test_a_batch_lease_fits_the_task_time_limit_whatever_the_batch_size(settings
     assert batch_lease(1000) == datetime.timedelta(seconds=120)
 
 
-@pytest.mark.django_db(transaction=True)
+@committing
 @pytest.mark.parametrize("max_age, kept", [(600, True), (0, False)])
 def test_a_worker_task_keeps_its_database_connection_as_long_as_conn_max_age(max_age, kept):
     from celery.fixups.django import DjangoWorkerFixup

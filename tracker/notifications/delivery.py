@@ -208,8 +208,8 @@ def claim_batch(
 
 
 def _id_list(ids: list[int]) -> tuple[str, list]:
-    """`= ANY(%s)` with one array parameter on PostgreSQL (a short statement psycopg keeps
-    prepared), `IN (%s, ...)` elsewhere."""
+    """`= ANY(%s)` with one array parameter on PostgreSQL (the same short statement whatever
+    the number of ids, parsed once by psycopg), `IN (%s, ...)` elsewhere."""
     if connection.vendor == "postgresql":
         return "= ANY(%s)", [list(ids)]
     return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
