@@ -97,3 +97,38 @@ def test_switching_a_subscription_on_in_its_form_forgets_why_it_was_off(
     assert subscription.is_active
     assert (subscription.failing_since, subscription.disabled_at) == (None, None)
     assert subscription.disabled_reason == ""
+
+
+WEBHOOK_FORM = {"event_types": '["*"]', "record_type": "", "record_id": "", "description": ""}
+
+
+def test_a_webhook_url_the_service_refuses_is_a_form_error_and_nothing_is_saved(client, superuser):
+    from tracker.models import WebhookSubscription
+
+    partner = make_partner("DE")
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/tracker/webhooksubscription/add/",
+        {**WEBHOOK_FORM, "partner": partner.pk, "url": "http://169.254.169.254/hook"},
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "metadata" in " ".join(form.errors.get("url", []))
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_an_edit_the_service_refuses_is_a_form_error_and_the_stored_row_is_unchanged(
+    client, superuser, receiver
+):
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"), url=receiver.url(), event_types=["*"]
+    )
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/tracker/webhooksubscription/{subscription.pk}/change/",
+        {**WEBHOOK_FORM, "url": "http://169.254.169.254/hook", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "metadata" in " ".join(response.context["adminform"].form.errors.get("url", []))
+    subscription.refresh_from_db()
+    assert subscription.url == receiver.url()

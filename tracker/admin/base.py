@@ -48,7 +48,7 @@ from tracker.services.transitions import record_transition
 from tracker.workflows import Workflow
 
 from . import exports
-from .forms import ImportUploadForm, RecordForm, TransitionForm, add_service_error
+from .forms import ImportUploadForm, RecordForm, ServiceForm, TransitionForm, add_service_error
 
 # Badge tone per status; the label is always written out, the colour only repeats it.
 _TONES = {
@@ -220,7 +220,46 @@ class StatusHistoryInline(GenericTabularInline):
         )
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class ServiceFormAdmin(admin.ModelAdmin):
+    """An admin whose saves go through services: what a service refuses after the form
+    accepted it is shown on the form again, as form errors, with nothing written.
+
+    Its form must be a `ServiceForm`; wrap service calls in `self._refusals()`.
+    """
+
+    form = ServiceForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_tracker_service_refusal", None)
+        if refusal is not None:
+            form_class = type(form_class.__name__, (form_class,), {"service_error": refusal})
+        return form_class
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # Everything the first pass wrote was rolled back with its transaction; show the
+            # submitted form again, now carrying the service's errors.
+            request._tracker_service_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @contextmanager
+    def _refusals(self) -> Iterator[None]:
+        try:
+            yield
+        except ValidationError as exc:
+            raise ServiceRefused(exc) from exc
+        except IntegrityError as exc:
+            raise ServiceRefused(
+                ValidationError(
+                    _("Someone saved a conflicting record meanwhile; check the values and save.")
+                )
+            ) from exc
+
+
+class RecordAdmin(ServiceFormAdmin, SimpleHistoryAdmin):
     """Base admin of the four record types; subclasses set columns, filters and fieldsets."""
 
     form = RecordForm
@@ -275,35 +314,6 @@ class RecordAdmin(SimpleHistoryAdmin):
         return record.archived_at is not None
 
     # --- saving through the services ----------------------------------------------------
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_tracker_service_refusal", None)
-        if refusal is not None:
-            form_class = type(form_class.__name__, (form_class,), {"service_error": refusal})
-        return form_class
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            # Everything the first pass wrote was rolled back with its transaction; show the
-            # submitted form again, now carrying the service's errors.
-            request._tracker_service_refusal = refused.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    @contextmanager
-    def _refusals(self) -> Iterator[None]:
-        try:
-            yield
-        except ValidationError as exc:
-            raise ServiceRefused(exc) from exc
-        except IntegrityError as exc:
-            raise ServiceRefused(
-                ValidationError(
-                    _("Someone saved a conflicting record meanwhile; check the values and save.")
-                )
-            ) from exc
 
     def _service_values(self, form, *, only_changed: bool) -> dict[str, Any]:
         names = form.changed_data if only_changed else list(form.cleaned_data)

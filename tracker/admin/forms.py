@@ -1,4 +1,4 @@
-"""Forms of the record admins: the record form that shows service refusals, the transition form."""
+"""Admin forms: forms that show service refusals (records, subscriptions), the transition form."""
 
 from __future__ import annotations
 
@@ -30,12 +30,9 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(None, [f"{name}: {message}" for e in errors for message in e.messages])
 
 
-class RecordForm(forms.ModelForm):
-    """The admin form of a record.
-
-    The record admin saves through the record services. If a service refuses what the form
-    accepted, the admin renders the form again with `service_error` set, and it is shown here.
-    """
+class ServiceForm(forms.ModelForm):
+    """An admin form saved through a service. If the service refuses what the form accepted,
+    the admin renders the form again with `service_error` set, and it is shown here."""
 
     service_error: ValidationError | None = None
 
@@ -44,6 +41,10 @@ class RecordForm(forms.ModelForm):
         if self.service_error is not None:
             add_service_error(self, self.service_error)
         return cleaned
+
+
+class RecordForm(ServiceForm):
+    """The admin form of a record, saved through the record services."""
 
 
 class TransitionForm(forms.Form):

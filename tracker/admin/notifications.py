@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from tracker.models import Delivery, DeliveryState, EmailSubscription, WebhookSubscription
 from tracker.services import subscriptions as services
 
+from .base import ServiceFormAdmin
+
 SUBSCRIPTION_FIELDS = ("event_types", "record_type", "record_id", "description", "is_active")
 
 
@@ -18,7 +20,7 @@ def _form_values(form, names) -> dict:
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(ServiceFormAdmin):
     list_display = ("id", "partner", "url", "event_types", "is_active", "failing_since")
     list_filter = ("is_active", "partner")
     search_fields = ("url", "description")
@@ -32,22 +34,19 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         values = _form_values(form, ("url", *SUBSCRIPTION_FIELDS))
-        try:
+        with self._refusals():
             if change:
                 # The stored row: the form has already put its values on `obj`.
                 stored = WebhookSubscription.objects.get(pk=obj.pk)
                 services.webhook_subscription_update(subscription=stored, values=values)
-            else:
-                created, secret = services.webhook_subscription_create(
-                    partner=form.cleaned_data["partner"], **values
-                )
-                obj.pk = created.pk
-                messages.warning(
-                    request,
-                    _("Signing secret (shown once, give it to the partner): %s") % secret,
-                )
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
+                return
+            created, secret = services.webhook_subscription_create(
+                partner=form.cleaned_data["partner"], **values
+            )
+        obj.pk = created.pk
+        messages.warning(
+            request, _("Signing secret (shown once, give it to the partner): %s") % secret
+        )
 
     @admin.action(description=_("Send a webhook.test event"))
     def send_test(self, request, queryset):
@@ -80,7 +79,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailSubscription)
-class EmailSubscriptionAdmin(admin.ModelAdmin):
+class EmailSubscriptionAdmin(ServiceFormAdmin):
     list_display = ("id", "partner", "email", "language", "event_types", "is_active")
     list_filter = ("is_active", "language", "partner")
     search_fields = ("email", "description")
@@ -92,7 +91,7 @@ class EmailSubscriptionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         values = _form_values(form, ("email", "language", *SUBSCRIPTION_FIELDS))
-        try:
+        with self._refusals():
             if change:
                 stored = EmailSubscription.objects.get(pk=obj.pk)
                 services.email_subscription_update(subscription=stored, values=values)
@@ -100,8 +99,6 @@ class EmailSubscriptionAdmin(admin.ModelAdmin):
                 obj.pk = services.email_subscription_create(
                     partner=form.cleaned_data["partner"], **values
                 ).pk
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
 
 
 class HasErrorFilter(admin.SimpleListFilter):
