@@ -279,25 +279,25 @@ def run(
         }
         for process in processes[1:]:
             process.stop()
-        raw_runs = [
-            raw_baseline(event=event, secrets=secrets, port=receiver_port, concurrency=concurrency)
-            for _ in range(repeats)
-        ]
-        raw = {**_median_run(raw_runs), "runs_s": [run["all_s"] for run in raw_runs]}
+
+        def raw_median(threads: int) -> dict:
+            runs = [
+                raw_baseline(event=event, secrets=secrets, port=receiver_port, concurrency=threads)
+                for _ in range(repeats)
+            ]
+            return {
+                **_median_run(runs),
+                "concurrency": threads,
+                "runs_s": [run["all_s"] for run in runs],
+            }
+
+        raw = raw_median(concurrency)
         # Ours may have up to WEBHOOKS_BATCH_THREADS sends in flight per batch, several
         # batches at once: the raw loop at that concurrency too, to show it gains nothing.
-        in_flight = min(concurrency, -(-subscriptions // settings.WEBHOOKS_BATCH_SIZE)) * int(
-            settings.WEBHOOKS_BATCH_THREADS
+        raw_wide = raw_median(
+            min(concurrency, -(-subscriptions // settings.WEBHOOKS_BATCH_SIZE))
+            * int(settings.WEBHOOKS_BATCH_THREADS)
         )
-        wide_runs = [
-            raw_baseline(event=event, secrets=secrets, port=receiver_port, concurrency=in_flight)
-            for _ in range(repeats)
-        ]
-        raw_wide = {
-            **_median_run(wide_runs),
-            "concurrency": in_flight,
-            "runs_s": [run["all_s"] for run in wide_runs],
-        }
     finally:
         for process in processes:
             process.stop()

@@ -206,3 +206,42 @@ def test_partner_country_list(world, clients, caller):
     codes = {p["code"] for p in clients[caller].get("/api/v1/partners/").json()["results"]}
     expected = {"DE", "FR"} | ({"PL"} if caller == "staff" else set())
     assert codes == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", sorted(RESOURCES))
+def test_who_may_be_notified_agrees_with_what_each_partner_may_read(kind):
+    """`partners_who_can_see` (used to fan out and before each send) restates the visibility
+    rules for speed; it must answer as `visible_records` does for every partner and record."""
+    from tracker.models import RECORD_MODELS, PartnerCountry
+    from tracker.selectors import Viewer, partners_who_can_see, visible_records
+
+    de, fr, pl = make_partner("DE"), make_partner("FR"), make_partner("PL")
+    make = RESOURCES[kind][1]
+    records = [
+        make(visibility=Visibility.PUBLIC),
+        make(visibility=Visibility.PARTNERS),
+        make(visibility=Visibility.RESTRICTED, partners=[de]),
+        make(visibility=Visibility.RESTRICTED, partners=[de, fr]),
+        make(visibility=Visibility.RESTRICTED),
+        make(visibility=Visibility.PUBLIC),
+    ]
+    record_archive(record=records[-1], actor=None)
+    partners = [de, fr, pl]
+    everyone = {p.pk for p in partners}
+
+    def readers(model, pk) -> set[int]:
+        return {
+            p.pk
+            for p in partners
+            if visible_records(model, Viewer.partner(p.pk)).filter(pk=pk).exists()
+        }
+
+    for record in records:
+        notified = partners_who_can_see(record_type=kind, record_id=record.pk, partner_ids=everyone)
+        assert notified == readers(RECORD_MODELS[kind], record.pk), record.visibility
+    for partner in PartnerCountry.objects.all():
+        notified = partners_who_can_see(
+            record_type="partner", record_id=partner.pk, partner_ids=everyone
+        )
+        assert notified == readers(PartnerCountry, partner.pk), partner.code

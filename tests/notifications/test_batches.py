@@ -406,3 +406,25 @@ def test_sends_that_would_start_too_late_are_handed_back(receiver, no_broker, mo
     delivery_module.attempt_deliveries(ids)
     assert sorted(receiver.ids().values()) == [1, 1, 1]
     assert {d.state for d in Delivery.objects.filter(pk__in=ids)} == {DeliveryState.SUCCEEDED}
+
+
+def cancelled_batch_queries(receiver, partners, count: int) -> int:
+    """SQL statements of one batch of `count` deliveries whose partners lost sight of the law."""
+    for n in range(count):
+        subscribe(partners[n % len(partners)], receiver.url(f"/gone/{count}/{n}"))
+    law = make_law(visibility=Visibility.RESTRICTED, partners=partners)
+    ids = planned_deliveries(law)
+    law.partners.clear()
+    with CaptureQueriesContext(connection) as queries:
+        results = delivery_module.attempt_deliveries(ids)
+    assert set(results.values()) == {DeliveryState.CANCELLED}
+    assert receiver.requests == []
+    WebhookSubscription.objects.update(is_active=False)  # out of the next law's way
+    return len(queries.captured_queries)
+
+
+def test_cancelling_a_batch_costs_the_same_statements_whatever_its_size(receiver, no_broker):
+    partners = [make_partner(code) for code in ("DE", "FR", "PL")]
+    assert cancelled_batch_queries(receiver, partners, 2) == cancelled_batch_queries(
+        receiver, partners, 12
+    )

@@ -330,14 +330,14 @@ def _checked(
     """What may still be sent: cancels deliveries whose channel is off or whose partner
     lost sight of the record (checked once per event for all partners of the batch)."""
     by_event: dict[int, list[Delivery]] = {}
+    switched_off: list[Delivery] = []
     for delivery in deliveries:
-        if not delivery.channel.is_active:
-            results[delivery.pk] = _record(
-                delivery, state=DeliveryState.CANCELLED, error="The subscription is off."
-            )
-        else:
+        if delivery.channel.is_active:
             by_event.setdefault(delivery.event_id, []).append(delivery)
-    attempts = []
+        else:
+            switched_off.append(delivery)
+    results.update(_cancel(switched_off, "The subscription is off."))
+    attempts, unseen = [], []
     for group in by_event.values():
         event = group[0].event
         if event.type == "webhook.test":
@@ -351,16 +351,49 @@ def _checked(
         body = None
         for delivery in group:
             if delivery.partner_id not in seeing:
-                results[delivery.pk] = _record(
-                    delivery,
-                    state=DeliveryState.CANCELLED,
-                    error="The partner may no longer see this.",
-                )
+                unseen.append(delivery)
                 continue
             if delivery.subscription_id and body is None:
                 body = payloads.webhook_body(event)  # one body for the whole group
             attempts.append(_Attempt(delivery, body=body if delivery.subscription_id else None))
+    results.update(_cancel(unseen, "The partner may no longer see this."))
     return attempts
+
+
+def _cancel(deliveries: list[Delivery], error: str) -> dict[int, DeliveryState | None]:
+    """Cancel claimed deliveries, each row still guarded by its claim: two statements
+    whatever their number. None for a delivery whose claim was lost."""
+    if not deliveries:
+        return {}
+    claims = Q()
+    for delivery in deliveries:
+        claims |= Q(pk=delivery.pk, attempts=delivery.attempts)
+    values = {
+        "state": DeliveryState.CANCELLED,
+        "next_attempt_at": None,
+        "last_error": error[:500],
+        "last_status_code": None,
+        "last_latency_ms": None,
+    }
+    with transaction.atomic():
+        still_mine = set(
+            Delivery.objects.select_for_update()
+            .filter(claims, state=DeliveryState.SENDING)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=still_mine).update(**values)
+    results: dict[int, DeliveryState | None] = {}
+    for delivery in deliveries:
+        if delivery.pk not in still_mine:
+            logger.warning(
+                "Delivery %s was claimed again before its result was written", delivery.pk
+            )
+            results[delivery.pk] = None
+            continue
+        for name, value in values.items():
+            setattr(delivery, name, value)
+        results[delivery.pk] = DeliveryState.CANCELLED
+    return results
 
 
 def _send_all(attempts: list[_Attempt], pools: Pools, start_by: float) -> Iterable[_Attempt]:
