@@ -8,7 +8,6 @@ Archived records are seen by staff only.
 
 from __future__ import annotations
 
-import datetime
 import functools
 from dataclasses import dataclass
 from typing import TypeVar
@@ -35,8 +34,10 @@ from tracker.models import (
     Event,
     Facility,
     PartnerCountry,
+    ProceduralEvent,
     StatusChange,
     TaxMeasure,
+    TimelineEntry,
     TrackedRecord,
     Visibility,
 )
@@ -185,19 +186,32 @@ def _visible_events(viewer: Viewer) -> QuerySet[Event]:
 
 
 def status_history(record: TrackedRecord) -> QuerySet[StatusChange]:
+    """The record's steps as they stand (corrected, without retracted ones), in timeline order."""
     return StatusChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(record)), record_id=record.pk
-    ).order_by("occurred_on", "id")
+        content_type=ContentType.objects.get_for_model(type(record)),
+        record_id=record.pk,
+        is_active=True,
+    ).order_by("position", "id")
 
 
-def latest_change_date(record: TrackedRecord) -> datetime.date | None:
-    """When the record's most recent status change happened, if it has any."""
-    return (
-        status_history(record)
-        .order_by("-occurred_on", "-id")
-        .values_list("occurred_on", flat=True)
-        .first()
-    )
+def timeline(record: TrackedRecord, viewer: Viewer) -> list[TimelineEntry]:
+    """The record's steps and procedural events in timeline order, as `viewer` may read them.
+
+    Partners and the public read the timeline as it stands; staff also read every entry that
+    was corrected or retracted, beside what replaced it. The caller has checked that `viewer`
+    may see the record.
+    """
+    content_type = ContentType.objects.get_for_model(type(record))
+    scope = Q(content_type=content_type, record_id=record.pk)
+    if not viewer.is_staff:
+        scope &= Q(is_active=True)
+    related = ("corrects", "recorded_by", "retracted_by") if viewer.is_staff else ()
+    entries: list[TimelineEntry] = [
+        *StatusChange.objects.filter(scope).select_related(*related),
+        *ProceduralEvent.objects.filter(scope).select_related(*related),
+    ]
+    entries.sort(key=lambda e: (e.position, e.recorded_at, e.pk))
+    return entries
 
 
 # --- API read models ---------------------------------------------------------
@@ -322,7 +336,7 @@ def linked_to_visible_partners(
 
 def visible_status_changes(viewer: Viewer) -> QuerySet[StatusChange]:
     """Status changes of the records `viewer` may see now (none of any other record)."""
-    changes = StatusChange.objects.all()
+    changes = StatusChange.objects.filter(is_active=True)
     if viewer.is_staff:
         return changes
     about_visible = Q(pk__in=[])

@@ -7,6 +7,7 @@ the docs) uses these tables; nothing else decides which status may follow which.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,9 @@ class LawStatus(models.TextChoices):
     ADOPTED_AS_WHOLE = "adopted_as_whole", _("Adopted as a whole")
     SIGNED_BY_SPEAKER = "signed_by_speaker", _("Signed by the Speaker")
     SENT_TO_PRESIDENT = "sent_to_president", _("Sent to the President")
-    VETOED = "vetoed", _("Vetoed")
+    VETOED = "vetoed", _("Returned by the President with proposals")
+    ADOPTED_WITH_PROPOSALS = "adopted_with_proposals", _("Adopted with the President's proposals")
+    VETO_OVERRIDDEN = "veto_overridden", _("Veto overridden")
     SIGNED_BY_PRESIDENT = "signed_by_president", _("Signed by the President")
     PUBLISHED = "published", _("Published")
     IN_FORCE = "in_force", _("In force")
@@ -52,6 +55,7 @@ class FacilityStatus(models.TextChoices):
     AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
     FINANCED = "financed", _("Financed")
     UNDER_CONSTRUCTION = "under_construction", _("Under construction")
+    PARTIALLY_OPERATIONAL = "partially_operational", _("Partly operational")
     OPERATIONAL = "operational", _("Operational")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")
@@ -61,6 +65,7 @@ class FacilityStatus(models.TextChoices):
 class CooperationStatus(models.TextChoices):
     PROSPECTIVE = "prospective", _("Prospective")
     NEGOTIATING = "negotiating", _("Negotiating")
+    FINANCING = "financing", _("Financing without an agreement")
     MOU_SIGNED = "mou_signed", _("Memorandum signed")
     AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
     ACTIVE = "active", _("Active")
@@ -72,8 +77,10 @@ class CooperationStatus(models.TextChoices):
 class Workflow:
     """Allowed transitions of one record type.
 
-    `main_path` is the sequence a record normally follows; the dashboard draws it as a
-    stepper, and every other state is a side exit from it.
+    `main_path` is the sequence a record normally follows; the dashboard draws what is still
+    ahead of a record along it. `reopen` lists, for the statuses that end the workflow, where
+    a record may go back to when the end proved not final (a reopening needs a reason).
+    `thresholds` gives the votes for that a vote moving into a status needs.
     """
 
     name: str
@@ -83,11 +90,20 @@ class Workflow:
     main_path: tuple[str, ...]
     # (from, to) pairs that are votes in parliament and may carry vote counts.
     votes: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    reopen: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    thresholds: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # Statuses whose vote must be given (an override cannot be recorded without its count).
+    vote_required: frozenset[str] = field(default_factory=frozenset)
 
     def allowed_targets(self, status: str) -> tuple[str, ...]:
         return self.transitions.get(status, ())
 
-    def is_allowed(self, from_status: str, to_status: str) -> bool:
+    def reopen_targets(self, status: str) -> tuple[str, ...]:
+        return self.reopen.get(status, ())
+
+    def is_allowed(self, from_status: str, to_status: str, *, reopening: bool = False) -> bool:
+        if reopening:
+            return to_status in self.reopen_targets(from_status)
         return to_status in self.allowed_targets(from_status)
 
     def is_terminal(self, status: str) -> bool:
@@ -95,6 +111,9 @@ class Workflow:
 
     def is_vote(self, from_status: str, to_status: str) -> bool:
         return (from_status, to_status) in self.votes
+
+    def threshold(self, to_status: str) -> int | None:
+        return self.thresholds.get(to_status)
 
     def label(self, status: str) -> str:
         return str(self.statuses(status).label)
@@ -113,128 +132,240 @@ def _with_exits(
     return result
 
 
-L = LawStatus
+# The Rada has 450 seats (Constitution art. 76). A law needs the majority of them (art. 91);
+# overriding the President's proposals, like amending the Constitution, two thirds (arts. 94,
+# 155).
+RADA_SEATS = 450
+ADOPTION_MIN_VOTES = 226
+VETO_OVERRIDE_MIN_VOTES = 300
+CONSTITUTIONAL_MIN_VOTES = 300
+# The President answers within 15 days of receiving a law; after an override, signs within 10
+# (Constitution art. 94).
+PRESIDENT_ANSWER_DAYS = 15
+PRESIDENT_AFTER_OVERRIDE_DAYS = 10
+
+_LAW = LawStatus
 _LAW_TABLE: dict[str, tuple[str, ...]] = {
-    L.DRAFTING: (L.STAKEHOLDER_REVIEW, L.REGISTERED),
-    L.STAKEHOLDER_REVIEW: (L.CABINET_APPROVED, L.DRAFTING),
-    L.CABINET_APPROVED: (L.REGISTERED,),
-    L.REGISTERED: (L.IN_COMMITTEE,),
-    L.IN_COMMITTEE: (L.FIRST_READING,),
-    L.FIRST_READING: (
-        L.ADOPTED_IN_PRINCIPLE,
-        L.ADOPTED_AS_WHOLE,
-        L.RETURNED_FOR_REVISION,
-        L.PUBLIC_DISCUSSION,
-        L.REJECTED,
+    _LAW.DRAFTING: (_LAW.STAKEHOLDER_REVIEW, _LAW.CABINET_APPROVED, _LAW.REGISTERED),
+    _LAW.STAKEHOLDER_REVIEW: (_LAW.CABINET_APPROVED, _LAW.DRAFTING, _LAW.REGISTERED),
+    _LAW.CABINET_APPROVED: (_LAW.REGISTERED, _LAW.DRAFTING),
+    # Public discussion can be ordered before the committee has the bill or by the committee.
+    _LAW.REGISTERED: (_LAW.IN_COMMITTEE, _LAW.PUBLIC_DISCUSSION, _LAW.FIRST_READING),
+    # The committee can propose returning the bill to its initiator without a first reading.
+    _LAW.IN_COMMITTEE: (
+        _LAW.FIRST_READING,
+        _LAW.RETURNED_FOR_REVISION,
+        _LAW.PUBLIC_DISCUSSION,
+        _LAW.REJECTED,
     ),
-    L.RETURNED_FOR_REVISION: (L.IN_COMMITTEE,),
-    L.PUBLIC_DISCUSSION: (L.IN_COMMITTEE,),
-    L.ADOPTED_IN_PRINCIPLE: (L.SECOND_READING,),
-    L.SECOND_READING: (L.ADOPTED_AS_WHOLE, L.THIRD_READING, L.SECOND_READING, L.REJECTED),
-    L.THIRD_READING: (L.ADOPTED_AS_WHOLE, L.REJECTED),
-    L.ADOPTED_AS_WHOLE: (L.SIGNED_BY_SPEAKER,),
-    L.SIGNED_BY_SPEAKER: (L.SENT_TO_PRESIDENT,),
-    L.SENT_TO_PRESIDENT: (L.SIGNED_BY_PRESIDENT, L.VETOED),
-    L.VETOED: (L.ADOPTED_AS_WHOLE, L.SIGNED_BY_PRESIDENT, L.REJECTED),
-    L.SIGNED_BY_PRESIDENT: (L.PUBLISHED,),
-    L.PUBLISHED: (L.IN_FORCE,),
+    _LAW.FIRST_READING: (
+        _LAW.ADOPTED_IN_PRINCIPLE,
+        _LAW.ADOPTED_AS_WHOLE,
+        _LAW.RETURNED_FOR_REVISION,
+        _LAW.PUBLIC_DISCUSSION,
+        _LAW.IN_COMMITTEE,  # sent back to the committee for a repeated first reading
+        _LAW.FIRST_READING,  # a repeated first reading
+        _LAW.REJECTED,
+    ),
+    _LAW.RETURNED_FOR_REVISION: (_LAW.IN_COMMITTEE, _LAW.FIRST_READING),
+    _LAW.PUBLIC_DISCUSSION: (_LAW.IN_COMMITTEE, _LAW.FIRST_READING),
+    _LAW.ADOPTED_IN_PRINCIPLE: (_LAW.SECOND_READING,),
+    _LAW.SECOND_READING: (
+        _LAW.ADOPTED_AS_WHOLE,
+        _LAW.THIRD_READING,
+        _LAW.SECOND_READING,  # a repeated second reading
+        _LAW.FIRST_READING,  # back to a repeated first reading
+        _LAW.REJECTED,
+    ),
+    _LAW.THIRD_READING: (_LAW.ADOPTED_AS_WHOLE, _LAW.REJECTED),
+    _LAW.ADOPTED_AS_WHOLE: (_LAW.SIGNED_BY_SPEAKER,),
+    _LAW.SIGNED_BY_SPEAKER: (_LAW.SENT_TO_PRESIDENT,),
+    _LAW.SENT_TO_PRESIDENT: (_LAW.SIGNED_BY_PRESIDENT, _LAW.VETOED),
+    # The Rada adopts the law with the President's proposals (it goes to the President again),
+    # overrides them (the Chairman signs again; the President must sign within 10 days), or
+    # the law fails.
+    _LAW.VETOED: (_LAW.ADOPTED_WITH_PROPOSALS, _LAW.VETO_OVERRIDDEN, _LAW.REJECTED),
+    _LAW.ADOPTED_WITH_PROPOSALS: (_LAW.SIGNED_BY_SPEAKER,),
+    _LAW.VETO_OVERRIDDEN: (_LAW.SIGNED_BY_SPEAKER,),
+    _LAW.SIGNED_BY_PRESIDENT: (_LAW.PUBLISHED,),
+    _LAW.PUBLISHED: (_LAW.IN_FORCE,),
 }
 # Until it is adopted as a whole, a bill can be withdrawn, removed or lapse (Rada rules).
 _LAW_BEFORE_ADOPTION = (
-    L.DRAFTING,
-    L.STAKEHOLDER_REVIEW,
-    L.CABINET_APPROVED,
-    L.REGISTERED,
-    L.IN_COMMITTEE,
-    L.FIRST_READING,
-    L.RETURNED_FOR_REVISION,
-    L.PUBLIC_DISCUSSION,
-    L.ADOPTED_IN_PRINCIPLE,
-    L.SECOND_READING,
-    L.THIRD_READING,
+    _LAW.DRAFTING,
+    _LAW.STAKEHOLDER_REVIEW,
+    _LAW.CABINET_APPROVED,
+    _LAW.REGISTERED,
+    _LAW.IN_COMMITTEE,
+    _LAW.FIRST_READING,
+    _LAW.RETURNED_FOR_REVISION,
+    _LAW.PUBLIC_DISCUSSION,
+    _LAW.ADOPTED_IN_PRINCIPLE,
+    _LAW.SECOND_READING,
+    _LAW.THIRD_READING,
 )
+# Where a bill can be when it is back after an end that proved not final: a bill removed from
+# consideration returns to the agenda, a lapsed or rejected one is taken up again.
+_LAW_REOPEN = dict.fromkeys(
+    (_LAW.WITHDRAWN, _LAW.REMOVED, _LAW.LAPSED, _LAW.REJECTED), _LAW_BEFORE_ADOPTION[3:]
+)
+_LAW_READINGS = (_LAW.FIRST_READING, _LAW.SECOND_READING, _LAW.THIRD_READING, _LAW.VETOED)
 
 LAW_WORKFLOW = Workflow(
     name="law",
     statuses=LawStatus,
-    initial=L.DRAFTING,
-    transitions=_with_exits(_LAW_TABLE, _LAW_BEFORE_ADOPTION, (L.WITHDRAWN, L.REMOVED, L.LAPSED)),
+    initial=_LAW.DRAFTING,
+    transitions=_with_exits(
+        _LAW_TABLE, _LAW_BEFORE_ADOPTION, (_LAW.WITHDRAWN, _LAW.REMOVED, _LAW.LAPSED)
+    ),
     main_path=(
-        L.DRAFTING,
-        L.STAKEHOLDER_REVIEW,
-        L.CABINET_APPROVED,
-        L.REGISTERED,
-        L.IN_COMMITTEE,
-        L.FIRST_READING,
-        L.ADOPTED_IN_PRINCIPLE,
-        L.SECOND_READING,
-        L.ADOPTED_AS_WHOLE,
-        L.SIGNED_BY_SPEAKER,
-        L.SENT_TO_PRESIDENT,
-        L.SIGNED_BY_PRESIDENT,
-        L.PUBLISHED,
-        L.IN_FORCE,
+        _LAW.DRAFTING,
+        _LAW.STAKEHOLDER_REVIEW,
+        _LAW.CABINET_APPROVED,
+        _LAW.REGISTERED,
+        _LAW.IN_COMMITTEE,
+        _LAW.FIRST_READING,
+        _LAW.ADOPTED_IN_PRINCIPLE,
+        _LAW.SECOND_READING,
+        _LAW.ADOPTED_AS_WHOLE,
+        _LAW.SIGNED_BY_SPEAKER,
+        _LAW.SENT_TO_PRESIDENT,
+        _LAW.SIGNED_BY_PRESIDENT,
+        _LAW.PUBLISHED,
+        _LAW.IN_FORCE,
     ),
     votes=frozenset(
         (source, target)
-        for source in (L.FIRST_READING, L.SECOND_READING, L.THIRD_READING, L.VETOED)
+        for source in _LAW_READINGS
         for target in _LAW_TABLE[source]
+        if target not in (_LAW.IN_COMMITTEE, _LAW.FIRST_READING, _LAW.SECOND_READING)
     ),
+    reopen=_LAW_REOPEN,
+    thresholds=MappingProxyType(
+        {
+            _LAW.ADOPTED_IN_PRINCIPLE: ADOPTION_MIN_VOTES,
+            _LAW.ADOPTED_AS_WHOLE: ADOPTION_MIN_VOTES,
+            _LAW.ADOPTED_WITH_PROPOSALS: ADOPTION_MIN_VOTES,
+            _LAW.VETO_OVERRIDDEN: VETO_OVERRIDE_MIN_VOTES,
+        }
+    ),
+    vote_required=frozenset({_LAW.VETO_OVERRIDDEN}),
 )
-# Overriding a presidential veto takes two thirds of the Rada's 450 seats (Constitution art. 94).
-VETO_OVERRIDE_MIN_VOTES = 300
-RADA_SEATS = 450
+# Statuses at which a law counts as adopted by the Rada, and as signed into law.
+LAW_ADOPTED = frozenset(
+    {
+        _LAW.ADOPTED_AS_WHOLE,
+        _LAW.SIGNED_BY_SPEAKER,
+        _LAW.SENT_TO_PRESIDENT,
+        _LAW.VETOED,
+        _LAW.ADOPTED_WITH_PROPOSALS,
+        _LAW.VETO_OVERRIDDEN,
+        _LAW.SIGNED_BY_PRESIDENT,
+        _LAW.PUBLISHED,
+        _LAW.IN_FORCE,
+    }
+)
 
-T = TaxMeasureStatus
+_TAX = TaxMeasureStatus
 TAX_MEASURE_WORKFLOW = Workflow(
     name="tax_measure",
     statuses=TaxMeasureStatus,
-    initial=T.PROPOSED,
+    initial=_TAX.PROPOSED,
     transitions={
-        T.PROPOSED: (T.IN_DRAFT_LAW, T.DROPPED),
-        T.IN_DRAFT_LAW: (T.ADOPTED, T.DROPPED),
-        T.ADOPTED: (T.IN_EFFECT,),
-        T.IN_EFFECT: (T.EXPIRED, T.REPEALED),
+        _TAX.PROPOSED: (_TAX.IN_DRAFT_LAW, _TAX.ADOPTED, _TAX.DROPPED),
+        _TAX.IN_DRAFT_LAW: (_TAX.ADOPTED, _TAX.DROPPED),
+        _TAX.ADOPTED: (_TAX.IN_EFFECT, _TAX.REPEALED),
+        _TAX.IN_EFFECT: (_TAX.EXPIRED, _TAX.REPEALED),
     },
-    main_path=(T.PROPOSED, T.IN_DRAFT_LAW, T.ADOPTED, T.IN_EFFECT, T.EXPIRED),
+    main_path=(_TAX.PROPOSED, _TAX.IN_DRAFT_LAW, _TAX.ADOPTED, _TAX.IN_EFFECT, _TAX.EXPIRED),
+    reopen={
+        _TAX.DROPPED: (_TAX.PROPOSED, _TAX.IN_DRAFT_LAW),
+        _TAX.EXPIRED: (_TAX.IN_EFFECT,),
+        _TAX.REPEALED: (_TAX.ADOPTED, _TAX.IN_EFFECT),
+    },
 )
 
-F = FacilityStatus
+_FAC = FacilityStatus
 FACILITY_WORKFLOW = Workflow(
     name="facility",
     statuses=FacilityStatus,
-    initial=F.PROPOSED,
+    initial=_FAC.PROPOSED,
     transitions={
-        F.PROPOSED: (F.AGREEMENT_SIGNED, F.CANCELLED),
-        F.AGREEMENT_SIGNED: (F.FINANCED, F.CANCELLED),
-        F.FINANCED: (F.UNDER_CONSTRUCTION, F.CANCELLED),
-        F.UNDER_CONSTRUCTION: (F.OPERATIONAL, F.CANCELLED),
-        F.OPERATIONAL: (F.SUSPENDED, F.CLOSED, F.CANCELLED),
-        F.SUSPENDED: (F.OPERATIONAL, F.CANCELLED),
+        # Financing often starts before any agreement is signed.
+        _FAC.PROPOSED: (_FAC.AGREEMENT_SIGNED, _FAC.FINANCED, _FAC.CANCELLED),
+        _FAC.AGREEMENT_SIGNED: (_FAC.FINANCED, _FAC.UNDER_CONSTRUCTION, _FAC.CANCELLED),
+        _FAC.FINANCED: (_FAC.AGREEMENT_SIGNED, _FAC.UNDER_CONSTRUCTION, _FAC.CANCELLED),
+        # A first workshop can open while the rest is still being built.
+        _FAC.UNDER_CONSTRUCTION: (
+            _FAC.PARTIALLY_OPERATIONAL,
+            _FAC.OPERATIONAL,
+            _FAC.SUSPENDED,
+            _FAC.CANCELLED,
+        ),
+        _FAC.PARTIALLY_OPERATIONAL: (_FAC.OPERATIONAL, _FAC.SUSPENDED, _FAC.CLOSED),
+        _FAC.OPERATIONAL: (_FAC.SUSPENDED, _FAC.CLOSED, _FAC.CANCELLED),
+        _FAC.SUSPENDED: (
+            _FAC.OPERATIONAL,
+            _FAC.PARTIALLY_OPERATIONAL,
+            _FAC.UNDER_CONSTRUCTION,
+            _FAC.CLOSED,
+            _FAC.CANCELLED,
+        ),
     },
     main_path=(
-        F.PROPOSED,
-        F.AGREEMENT_SIGNED,
-        F.FINANCED,
-        F.UNDER_CONSTRUCTION,
-        F.OPERATIONAL,
+        _FAC.PROPOSED,
+        _FAC.AGREEMENT_SIGNED,
+        _FAC.FINANCED,
+        _FAC.UNDER_CONSTRUCTION,
+        _FAC.PARTIALLY_OPERATIONAL,
+        _FAC.OPERATIONAL,
     ),
+    reopen={
+        _FAC.CANCELLED: (_FAC.PROPOSED, _FAC.AGREEMENT_SIGNED, _FAC.FINANCED),
+        _FAC.CLOSED: (_FAC.OPERATIONAL, _FAC.PARTIALLY_OPERATIONAL),
+    },
 )
 
-C = CooperationStatus
+_COOP = CooperationStatus
 PARTNER_WORKFLOW = Workflow(
     name="partner",
     statuses=CooperationStatus,
-    initial=C.PROSPECTIVE,
+    initial=_COOP.PROSPECTIVE,
     transitions={
-        C.PROSPECTIVE: (C.NEGOTIATING, C.ENDED),
-        C.NEGOTIATING: (C.MOU_SIGNED, C.ENDED),
-        C.MOU_SIGNED: (C.AGREEMENT_SIGNED, C.ENDED),
-        C.AGREEMENT_SIGNED: (C.ACTIVE, C.ENDED),
-        C.ACTIVE: (C.SUSPENDED, C.ENDED),
-        C.SUSPENDED: (C.ACTIVE, C.ENDED),
+        _COOP.PROSPECTIVE: (
+            _COOP.NEGOTIATING,
+            _COOP.FINANCING,
+            _COOP.MOU_SIGNED,
+            _COOP.AGREEMENT_SIGNED,
+            _COOP.ENDED,
+        ),
+        _COOP.NEGOTIATING: (
+            _COOP.FINANCING,
+            _COOP.MOU_SIGNED,
+            _COOP.AGREEMENT_SIGNED,
+            _COOP.ENDED,
+        ),
+        # A partner can finance production before any memorandum is signed.
+        _COOP.FINANCING: (
+            _COOP.NEGOTIATING,
+            _COOP.MOU_SIGNED,
+            _COOP.AGREEMENT_SIGNED,
+            _COOP.ACTIVE,
+            _COOP.ENDED,
+        ),
+        _COOP.MOU_SIGNED: (_COOP.AGREEMENT_SIGNED, _COOP.ACTIVE, _COOP.ENDED),
+        _COOP.AGREEMENT_SIGNED: (_COOP.ACTIVE, _COOP.ENDED),
+        _COOP.ACTIVE: (_COOP.SUSPENDED, _COOP.ENDED),
+        _COOP.SUSPENDED: (_COOP.ACTIVE, _COOP.ENDED),
     },
-    main_path=(C.PROSPECTIVE, C.NEGOTIATING, C.MOU_SIGNED, C.AGREEMENT_SIGNED, C.ACTIVE),
+    main_path=(
+        _COOP.PROSPECTIVE,
+        _COOP.NEGOTIATING,
+        _COOP.MOU_SIGNED,
+        _COOP.AGREEMENT_SIGNED,
+        _COOP.ACTIVE,
+    ),
+    reopen={_COOP.ENDED: (_COOP.PROSPECTIVE, _COOP.NEGOTIATING, _COOP.ACTIVE)},
 )
 
 WORKFLOWS: dict[str, Workflow] = {

@@ -40,7 +40,7 @@ def votes_for_transition(workflow: Workflow, from_status: str, to_status: str) -
     """Plausible vote counts for a vote transition, none for anything else."""
     if not workflow.is_vote(from_status, to_status):
         return {}
-    if (from_status, to_status) == (LawStatus.VETOED, LawStatus.SIGNED_BY_PRESIDENT):
+    if to_status == LawStatus.VETO_OVERRIDDEN:
         return {"votes_for": VETO_OVERRIDE_MIN_VOTES + 5, "votes_against": 20, "abstained": 10}
     return {"votes_for": 240, "votes_against": 40, "abstained": 15}
 

@@ -1,8 +1,27 @@
 from .api_keys import PartnerAPIKey
 from .common import Currency, TrackedRecord, Visibility
 from .facilities import Facility, ProductCategory
-from .history import Event, StatusChange
-from .laws import DocumentKind, DraftLaw, Initiator, LawDocument
+from .history import (
+    LAW_ONLY_EVENT_KINDS,
+    DatePrecision,
+    Event,
+    ProceduralEvent,
+    ProceduralEventKind,
+    StatusChange,
+    TimelineEntry,
+)
+from .laws import (
+    RELATION_INVERSE_LABELS,
+    DocumentKind,
+    DraftLaw,
+    EntryIntoForce,
+    Initiator,
+    LawCommittee,
+    LawDocument,
+    LawRelation,
+    RegistrationNumber,
+    RelationKind,
+)
 from .notifications import (
     Delivery,
     DeliveryState,
@@ -10,7 +29,7 @@ from .notifications import (
     EmailSubscription,
     WebhookSubscription,
 )
-from .partners import Agreement, Contact, PartnerCountry
+from .partners import Agreement, Contact, CooperationProgramme, PartnerCountry, ProgrammeKind
 from .tax_measures import TaxMeasure, TaxMeasureKind
 
 RECORD_MODELS: dict[str, type[TrackedRecord]] = {
@@ -18,26 +37,39 @@ RECORD_MODELS: dict[str, type[TrackedRecord]] = {
 }
 
 __all__ = [
+    "LAW_ONLY_EVENT_KINDS",
     "RECORD_MODELS",
+    "RELATION_INVERSE_LABELS",
     "Agreement",
     "Contact",
+    "CooperationProgramme",
     "Currency",
+    "DatePrecision",
     "Delivery",
     "DeliveryState",
     "DocumentKind",
     "DraftLaw",
     "EmailLanguage",
     "EmailSubscription",
+    "EntryIntoForce",
     "Event",
     "Facility",
     "Initiator",
+    "LawCommittee",
     "LawDocument",
+    "LawRelation",
     "PartnerAPIKey",
     "PartnerCountry",
+    "ProceduralEvent",
+    "ProceduralEventKind",
     "ProductCategory",
+    "ProgrammeKind",
+    "RegistrationNumber",
+    "RelationKind",
     "StatusChange",
     "TaxMeasure",
     "TaxMeasureKind",
+    "TimelineEntry",
     "TrackedRecord",
     "Visibility",
     "WebhookSubscription",

@@ -78,3 +78,37 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProgrammeKind(models.TextChoices):
+    FINANCING = "financing", _("Financing of production")
+    JOINT_VENTURE = "joint_venture", _("Joint venture")
+    PROCUREMENT = "procurement", _("Procurement agreement")
+    TECHNOLOGY = "technology", _("Technology transfer")
+    OTHER = "other", _("Other")
+
+
+class CooperationProgramme(models.Model):
+    """One line of cooperation with a partner (a financing model, a joint venture...).
+
+    A country often runs several, each at its own stage; the country's own status is its
+    overall cooperation. Seen by whoever may see the partner country.
+    """
+
+    partner = models.ForeignKey(PartnerCountry, on_delete=models.CASCADE, related_name="programmes")
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=24, choices=ProgrammeKind.choices)
+    status = models.CharField(
+        _("stage"), max_length=32, choices=CooperationStatus.choices, default="prospective"
+    )
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    url = models.URLField(_("link"), blank=True, max_length=500)
+
+    class Meta:
+        verbose_name = _("cooperation programme")
+        verbose_name_plural = _("cooperation programmes")
+        ordering = ["started_on", "id"]
+
+    def __str__(self) -> str:
+        return self.name_en

@@ -33,7 +33,20 @@ class TaxMeasure(TrackedRecord):
         null=True,
         blank=True,
         related_name="tax_measures",
-        verbose_name=_("legal basis"),
+        verbose_name=_("main legal basis"),
+    )
+    legal_bases = models.ManyToManyField(
+        "tracker.DraftLaw",
+        blank=True,
+        related_name="based_tax_measures",
+        verbose_name=_("legal bases"),
+        help_text=_("Every law the measure rests on, the main one included."),
+    )
+    other_kinds = models.JSONField(
+        _("further kinds"),
+        default=list,
+        blank=True,
+        help_text=_("Other kinds of tax the measure covers beside its main kind."),
     )
     beneficiaries = models.CharField(_("who benefits"), max_length=500, blank=True)
     description_uk = models.TextField(_("description (Ukrainian)"), blank=True)
@@ -46,7 +59,19 @@ class TaxMeasure(TrackedRecord):
         _("amount currency"), max_length=3, choices=Currency.choices, blank=True
     )
     starts_on = models.DateField(_("start date"), null=True, blank=True)
+    start_condition = models.CharField(
+        _("start condition"),
+        max_length=500,
+        blank=True,
+        help_text=_("e.g. 'from the first day of the month after the law enters into force'."),
+    )
     sunset_on = models.DateField(_("sunset date"), null=True, blank=True)
+    sunset_condition = models.CharField(
+        _("sunset condition"),
+        max_length=500,
+        blank=True,
+        help_text=_("e.g. 'or Ukraine's accession to the EU, whichever comes first'."),
+    )
     estimated_fiscal_cost = models.DecimalField(
         _("estimated fiscal cost per year"), **MONEY, null=True, blank=True
     )
@@ -68,7 +93,7 @@ class TaxMeasure(TrackedRecord):
         verbose_name=_("partners"),
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[partners])
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[partners, legal_bases])
 
     class Meta:
         verbose_name = _("tax measure")

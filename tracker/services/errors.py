@@ -38,5 +38,39 @@ class TransitionNotAllowed(Exception):
         self.message = message
 
 
+class TimelineConflict(TransitionNotAllowed):
+    """A change to a record's timeline that would leave a path the workflow does not allow,
+    or that touches an entry already corrected or retracted."""
+
+    def __init__(
+        self,
+        *,
+        record_type: str,
+        current_status: str,
+        to_status: str,
+        allowed: Sequence[str],
+        message: str,
+    ) -> None:
+        super().__init__(
+            record_type=record_type,
+            current_status=current_status,
+            to_status=to_status,
+            allowed=allowed,
+        )
+        self.args = (message,)
+        self.message = message
+
+    @classmethod
+    def simple(cls, entry, message: str) -> TimelineConflict:
+        record = entry.record
+        return cls(
+            record_type=record.record_type,
+            current_status=record.status,
+            to_status=getattr(entry, "to_status", record.status),
+            allowed=record.workflow.allowed_targets(record.status),
+            message=message,
+        )
+
+
 class PermissionDeniedError(Exception):
     """The acting user may not perform this write."""

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
-from tracker.models import Event, StatusChange, TrackedRecord
+from tracker.models import Event, ProceduralEvent, StatusChange, TrackedRecord
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ def emit_event(
     actor: AbstractBaseUser | None = None,
     data: dict[str, Any] | None = None,
     status_change: StatusChange | None = None,
+    procedural_event: ProceduralEvent | None = None,
 ) -> Event:
     """Append an event inside the caller's transaction; notifications start once it commits."""
     if not connection.in_atomic_block:
@@ -49,6 +50,7 @@ def emit_event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         data=data or {},
         status_change=status_change,
+        procedural_event=procedural_event,
     )
     transaction.on_commit(lambda: _announce(event.pk))
     return event
