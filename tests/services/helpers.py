@@ -8,7 +8,7 @@ from collections import deque
 from django.utils import timezone
 
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure
-from tracker.models import TrackedRecord
+from tracker.models import EntryIntoForce, TrackedRecord
 from tracker.services.transitions import record_transition
 from tracker.workflows import VETO_OVERRIDE_MIN_VOTES, WORKFLOWS, LawStatus, Workflow
 
@@ -51,6 +51,7 @@ def record_at(record_type: str, status: str, *, on: datetime.date | None = None)
     record = MAKERS[record_type]()
     day = on or timezone.localdate() - datetime.timedelta(days=30)
     for target in PATHS[record_type][status]:
+        prepare_for(record, target, day)
         record_transition(
             record=record,
             to_status=target,
@@ -60,3 +61,9 @@ def record_at(record_type: str, status: str, *, on: datetime.date | None = None)
         )
     assert record.status == status
     return record
+
+
+def prepare_for(record: TrackedRecord, target: str, day: datetime.date) -> None:
+    """What the record must hold before it may move to `target`: a law in force, its entry."""
+    if record.record_type == "law" and target == LawStatus.IN_FORCE:
+        EntryIntoForce.objects.get_or_create(law=record, defaults={"on": day})

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.factories import make_facility, make_law, move
-from tests.services.helpers import PATHS, record_at, votes_for_transition
+from tests.services.helpers import PATHS, prepare_for, record_at, votes_for_transition
 from tracker.models import Event, StatusChange
 from tracker.selectors import status_history
 from tracker.services.errors import TransitionNotAllowed
@@ -55,6 +55,7 @@ def test_allowed_transition_writes_one_status_change_and_one_event(name, source,
     history_before = status_history(record).count()
     events_before = set(Event.objects.values_list("id", flat=True))
     votes = votes_for_transition(workflow, source, target)
+    prepare_for(record, target, TODAY())
 
     change = record_transition(
         record=record,
@@ -129,27 +130,43 @@ def test_future_date_is_refused():
 
 
 @pytest.mark.django_db
-def test_date_before_the_previous_change_is_refused_but_the_same_day_is_fine():
+def test_a_step_learned_late_takes_its_place_when_the_path_allows_it():
     facility = make_facility()
     move(facility, "agreement_signed", start=TODAY() - datetime.timedelta(days=5))
     before = _snapshot(facility)
-    with pytest.raises(ValidationError) as refused:
+    # Before the agreement, the facility could only have been financed: proposed -> financed
+    # -> agreement_signed is a path the workflow allows, so the step goes into its place.
+    inserted = record_transition(
+        record=facility,
+        to_status="financed",
+        occurred_on=TODAY() - datetime.timedelta(days=6),
+        recorded_by=None,
+    )
+    assert facility.status == "agreement_signed"
+    steps = list(status_history(facility))
+    assert [(s.from_status, s.to_status) for s in steps] == [
+        ("proposed", "financed"),
+        ("financed", "agreement_signed"),
+    ]
+    assert steps[0] == inserted
+    assert _snapshot(facility)[1:] == (before[1] + 1, before[2] + 1)
+
+
+@pytest.mark.django_db
+def test_a_step_learned_late_is_refused_where_the_path_would_break():
+    facility = make_facility()
+    move(facility, "agreement_signed", start=TODAY() - datetime.timedelta(days=5))
+    before = _snapshot(facility)
+    # proposed -> under_construction is not a move the workflow allows.
+    with pytest.raises(TransitionNotAllowed) as refused:
         record_transition(
             record=facility,
-            to_status="financed",
+            to_status="under_construction",
             occurred_on=TODAY() - datetime.timedelta(days=6),
             recorded_by=None,
         )
-    assert "previous status change" in refused.value.message_dict["occurred_on"][0]
+    assert "cannot move from 'proposed' to 'under_construction'" in refused.value.message
     assert _snapshot(facility) == before
-
-    record_transition(
-        record=facility,
-        to_status="financed",
-        occurred_on=TODAY() - datetime.timedelta(days=5),
-        recorded_by=None,
-    )
-    assert facility.status == "financed"
 
 
 @pytest.mark.django_db
@@ -213,7 +230,7 @@ def test_veto_override_needs_300_votes_for(votes):
     with pytest.raises(ValidationError) as refused:
         record_transition(
             record=law,
-            to_status=LawStatus.SIGNED_BY_PRESIDENT,
+            to_status=LawStatus.VETO_OVERRIDDEN,
             occurred_on=TODAY(),
             recorded_by=None,
             **votes,
@@ -223,12 +240,12 @@ def test_veto_override_needs_300_votes_for(votes):
 
     record_transition(
         record=law,
-        to_status=LawStatus.SIGNED_BY_PRESIDENT,
+        to_status=LawStatus.VETO_OVERRIDDEN,
         occurred_on=TODAY(),
         recorded_by=None,
         votes_for=300,
     )
-    assert law.status == LawStatus.SIGNED_BY_PRESIDENT
+    assert law.status == LawStatus.VETO_OVERRIDDEN
 
 
 @pytest.mark.django_db

@@ -9,7 +9,9 @@ from tracker import links
 from tracker.models import Event
 from tracker.selectors import Viewer, changed_fields_seen_by
 
-STATUS_CHANGE_FIELDS = ("from", "to", "occurred_on", "note", "source_url")
+# What the record's own event says, for the events about its timeline: every field of it is
+# what partners see on the timeline itself.
+TIMELINE_EVENTS = (".status_changed", ".procedural_event", ".corrected")
 
 
 def partner_changed_fields(event: Event) -> list[str]:
@@ -33,8 +35,8 @@ def event_data(event: Event) -> dict[str, Any]:
         "type": event.record_type,
         "url": links.api_url(event.record_type, event.record_id),
     }
-    if event.type.endswith(".status_changed"):
-        data.update({key: event.data.get(key) for key in STATUS_CHANGE_FIELDS})
+    if event.type.endswith(TIMELINE_EVENTS):
+        data.update({k: v for k, v in event.data.items() if k not in data})
     elif event.type.endswith(".updated"):
         data["changed"] = partner_changed_fields(event)
         if "archived" in event.data:

@@ -17,8 +17,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
-from tracker.models import RECORD_MODELS, Delivery
+from tracker.models import RECORD_MODELS, Delivery, ProceduralEventKind
 from tracker.workflows import WORKFLOWS
 
 from . import payloads, signing, ssrf, wire
@@ -140,13 +141,21 @@ def event_email_context(delivery: Delivery, language: str) -> dict:
     with translation.override(language):
         labels = {
             key: str(workflow.label(data[key])) if workflow and data.get(key) else data.get(key)
-            for key in ("from", "to")
+            for key in ("from", "to", "status")
         }
         record_label = str(capfirst(model._meta.verbose_name)) if model else event.record_type
+        kind = data.get("kind")
+        kind_label = (
+            str(ProceduralEventKind(kind).label) if kind in ProceduralEventKind.values else kind
+        )
+        when = data.get("occurred_on") or str(_("date not known"))
     return {
         "event": event,
+        "action": event.type.rpartition(".")[2],
         "data": data,
         "labels": labels,
+        "kind_label": kind_label,
+        "when": when,
         "record_label": record_label,
         "message_id": delivery.message_id,
     }

@@ -30,7 +30,14 @@ from .events import emit_event
 
 S = TypeVar("S", WebhookSubscription, EmailSubscription)
 
-EVENT_ACTIONS = ("created", "status_changed", "updated", "deleted")
+EVENT_ACTIONS = (
+    "created",
+    "status_changed",
+    "procedural_event",
+    "corrected",
+    "updated",
+    "deleted",
+)
 EVENT_TYPES = tuple(f"{r}.{a}" for r in RECORD_MODELS for a in EVENT_ACTIONS)
 EVENT_TYPE_PATTERNS = frozenset(EVENT_TYPES) | {f"{r}.*" for r in RECORD_MODELS} | {"*"}
 MAX_SUBSCRIPTIONS_PER_PARTNER = 50

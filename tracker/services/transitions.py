@@ -652,7 +652,7 @@ def correct_entry(
         data = {
             "action": "corrected",
             "entry": _entry_kind(new),
-            "id": new.pk,
+            "entry_id": new.pk,
             "replaces": old.pk,
             "reason": reason,
             "status": status,
@@ -707,7 +707,7 @@ def retract_entry(
             data={
                 "action": "retracted",
                 "entry": _entry_kind(old),
-                "id": old.pk,
+                "entry_id": old.pk,
                 "reason": reason,
                 "status": status,
                 "previous_status": previous_status,
