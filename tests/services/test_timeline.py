@@ -391,7 +391,7 @@ def test_a_correction_needs_a_reason_and_cannot_change_the_status(editor):
 @pytest.mark.django_db
 def test_a_corrected_date_moves_the_step_only_where_the_path_allows(editor):
     facility = make_facility()
-    agreement, financed = _walk(
+    _agreement, financed = _walk(
         facility, ("agreement_signed", D(2024, 1, 10)), ("financed", D(2024, 2, 1))
     )
     # Financing really came first: proposed -> financed -> agreement_signed is allowed.
