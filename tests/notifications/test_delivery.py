@@ -376,3 +376,88 @@ def test_mail_waits_no_longer_than_a_webhook():
     from django.conf import settings
 
     assert settings.EMAIL_TIMEOUT == settings.WEBHOOKS_TIMEOUT_SECONDS
+
+
+def test_procedural_events_and_corrections_reach_partners_signed_and_scoped(receiver, inline_tasks):
+    from tracker.services.transitions import (
+        correct_entry,
+        record_procedural_event,
+        record_transition,
+        retract_entry,
+    )
+
+    germany, france = make_partner("DE"), make_partner("FR")
+    _, secret = subscribe(germany, receiver.url("/de"), event_types=["law.*"])
+    subscribe(france, receiver.url("/fr"), event_types=["*"])
+    law = make_law(visibility=Visibility.RESTRICTED, partners=[germany])
+    step = record_transition(record=law, to_status="registered", occurred_on=None, recorded_by=None)
+    hearing = record_procedural_event(
+        record=law,
+        kind="committee_hearing",
+        occurred_on=datetime.date(2024, 3, 1),
+        date_precision="month",
+        title="Hearing with industry",
+        recorded_by=None,
+    )
+    correct_entry(
+        entry=step,
+        recorded_by=None,
+        reason="The registration date is on the bill card.",
+        changes={"occurred_on": datetime.date(2024, 2, 12)},
+    )
+    retract_entry(entry=hearing, recorded_by=None, reason="Recorded on the wrong bill.")
+
+    assert {r.path for r in receiver.requests} == {"/de"}
+    payloads = [Webhook(secret).verify(r.body, r.headers) for r in receiver.requests]
+    by_type = {}
+    for payload in payloads:
+        by_type.setdefault(payload["type"], []).append(payload["data"])
+    (changed,) = by_type["law.status_changed"]
+    assert (changed["to"], changed["occurred_on"], changed["date_precision"]) == (
+        "registered",
+        None,
+        "unknown",
+    )
+    (event,) = by_type["law.procedural_event"]
+    assert (event["id"], event["kind"], event["occurred_on"]) == (
+        law.pk,
+        "committee_hearing",
+        "2024-03",
+    )
+    corrected, retracted = by_type["law.corrected"]
+    assert corrected["id"] == law.pk and corrected["type"] == "law"
+    assert (corrected["action"], corrected["replaces"], corrected["occurred_on"]) == (
+        "corrected",
+        step.pk,
+        "2024-02-12",
+    )
+    assert (retracted["action"], retracted["entry_id"], retracted["entry"]) == (
+        "retracted",
+        hearing.pk,
+        "procedural_event",
+    )
+
+
+def test_mail_about_an_unknown_date_and_a_correction_says_so(inline_tasks):
+    from tracker.services.transitions import correct_entry, record_transition
+
+    germany = make_partner("DE")
+    email_subscription_create(partner=germany, email="desk@bund.example", event_types=["law.*"])
+    email_subscription_create(
+        partner=germany, email="desk@mod.example", event_types=["law.*"], language="uk"
+    )
+    law = make_law()
+    step = record_transition(record=law, to_status="registered", occurred_on=None, recorded_by=None)
+    correct_entry(
+        entry=step,
+        recorded_by=None,
+        reason="Date from the bill card.",
+        changes={"occurred_on": datetime.date(2024, 2, 12)},
+    )
+    english = [m for m in mail.outbox if m.to == ["desk@bund.example"]]
+    ukrainian = [m for m in mail.outbox if m.to == ["desk@mod.example"]]
+    assert "date not known" in english[1].body and "None" not in english[1].body
+    assert "was corrected: Date from the bill card." in english[2].body
+    assert "2024-02-12" in english[2].body
+    assert "law.corrected" in english[2].subject
+    assert "виправлено" in ukrainian[2].body
