@@ -216,3 +216,32 @@ def test_update_compares_validated_values():
     changed = record_update(record=law, values={"planned_next_step_on": "2025-08-01"}, actor=None)
     assert changed == ["planned_next_step_on"]
     assert law.planned_next_step_on == datetime.date(2025, 8, 1)
+
+
+@pytest.mark.django_db
+def test_a_tax_measure_rests_on_several_laws_its_main_basis_among_them():
+
+    main, code = make_law(), make_law()
+    measure = make_tax_measure(
+        legal_basis=main,
+        legal_bases=[code],
+        other_kinds=["customs_exemption", "land_tax_relief"],
+        start_condition="the first day of the month after the law enters into force",
+        sunset_condition="or accession to the European Union, whichever comes first",
+    )
+    assert set(measure.legal_bases.all()) == {main, code}
+    with pytest.raises(ValidationError) as refused:
+        record_update(record=measure, values={"other_kinds": ["vat_exemption", "nope"]}, actor=None)
+    assert "other_kinds" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_an_act_number_is_written_as_the_rada_does():
+
+    law = make_law()
+    with pytest.raises(ValidationError) as refused:
+        record_update(record=law, values={"act_number": "Law 1234"}, actor=None)
+    assert "1234-IX" in refused.value.message_dict["act_number"][0]
+    record_update(record=law, values={"act_number": "4235-IX"}, actor=None)
+    law.refresh_from_db()
+    assert law.act_number == "4235-IX"

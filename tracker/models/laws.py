@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +11,9 @@ from simple_history.models import HistoricalRecords
 from tracker.workflows import LAW_WORKFLOW, LawStatus
 
 from .common import TrackedRecord
+
+# A signed law's number: its sequence, then the convocation in Roman numerals (1234-IX).
+ACT_NUMBER = re.compile(r"\d{1,5}-[IVXL]{1,6}")
 
 
 class Initiator(models.TextChoices):
@@ -126,6 +132,11 @@ class DraftLaw(TrackedRecord):
         # Runs before the constraints are validated, so "" is checked as "not registered".
         super().clean()
         self._normalize_registration_number()
+        self.act_number = (self.act_number or "").strip()
+        if self.act_number and not ACT_NUMBER.fullmatch(self.act_number):
+            raise ValidationError(
+                {"act_number": _("Write the act number as the Rada does, e.g. 1234-IX.")}
+            )
 
     def save(self, *args, **kwargs):
         self._normalize_registration_number()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -131,3 +132,18 @@ class TaxMeasure(TrackedRecord):
 
     def __str__(self) -> str:
         return self.name_en
+
+    def clean(self) -> None:
+        super().clean()
+        kinds = self.other_kinds
+        if not isinstance(kinds, list) or any(k not in TaxMeasureKind.values for k in kinds):
+            raise ValidationError(
+                {
+                    "other_kinds": _("List further kinds from: %(kinds)s.")
+                    % {"kinds": ", ".join(TaxMeasureKind.values)}
+                }
+            )
+        if len(set(kinds)) != len(kinds) or self.kind in kinds:
+            raise ValidationError(
+                {"other_kinds": _("Name each further kind once, and not the main kind.")}
+            )

@@ -60,6 +60,17 @@ def _set_many(record: TrackedRecord, many: Mapping[str, Iterable[Any]]) -> list[
     return changed
 
 
+def _keep_main_legal_basis(record: TrackedRecord) -> list[str]:
+    """A tax measure's main legal basis is always among its legal bases."""
+    basis = getattr(record, "legal_basis_id", None)
+    if basis is None or not hasattr(record, "legal_bases"):
+        return []
+    if record.legal_bases.filter(pk=basis).exists():
+        return []
+    record.legal_bases.add(basis)
+    return ["legal_bases"]
+
+
 def record_create(
     *, model: type[R], values: Mapping[str, Any], actor: AbstractBaseUser | None
 ) -> R:
@@ -70,6 +81,7 @@ def record_create(
         record.full_clean()
         record.save()
         _set_many(record, many)
+        _keep_main_legal_basis(record)
         emit_event(
             type=f"{model.record_type}.created",
             record=record,
@@ -107,6 +119,7 @@ def record_update(
         if saved:
             locked.save()
         changed += _set_many(locked, many)
+        changed += _keep_main_legal_basis(locked)
         changed += list(related_changed)
         if changed:
             if not saved:
