@@ -4,6 +4,11 @@ Records are matched by a natural key (partner: ISO code; draft law: registration
 English title while unregistered; tax measure and facility: English name). A record that is
 already there is left as it is, history included, so running the command again changes
 nothing. Everything loads in one transaction: on any error, nothing is written.
+
+A record's `history` is its timeline in order: steps (`to`) and procedural events (`event`, the
+kind), each with `on` as 'YYYY-MM-DD', 'YYYY-MM' (month only) or null (date not known), and
+optionally a `correction` ({reason, changes}) that corrects the entry right after it is
+recorded, so the original stays on the staff side.
 """
 
 from __future__ import annotations
@@ -30,14 +35,34 @@ from tracker.models import (
     TaxMeasure,
     TrackedRecord,
 )
-from tracker.services.errors import TransitionNotAllowed
+from tracker.models.history import DatePrecision, StatusChange, TimelineEntry
+from tracker.services.errors import TimelineConflict, TransitionNotAllowed
+from tracker.services.laws import (
+    add_entry_into_force,
+    add_registration_number,
+    relate_laws,
+)
 from tracker.services.records import record_create
-from tracker.services.transitions import record_transition
+from tracker.services.transitions import (
+    correct_entry,
+    record_procedural_event,
+    record_transition,
+)
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
 
 # Keys of a record's entry in the file that are not model fields.
-NOT_FIELDS = {"history", "agreements", "contacts", "documents"}
+NOT_FIELDS = {
+    "history",
+    "agreements",
+    "contacts",
+    "documents",
+    "other_numbers",
+    "relations",
+    "entries_into_force",
+    "sources",
+}
+VOTES = ("votes_for", "votes_against", "abstained", "not_voting", "present")
 
 
 class Command(BaseCommand):
@@ -55,7 +80,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 loader.load(data)
-        except (ValidationError, TransitionNotAllowed, LookupError) as exc:
+        except (ValidationError, TransitionNotAllowed, TimelineConflict, LookupError) as exc:
             raise CommandError(
                 f"The demo data was not loaded (nothing was written): {loader.where}: {exc}"
             ) from exc
@@ -68,7 +93,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the demo data: created {parts}; "
-                f"recorded {loader.transitions} status changes."
+                f"recorded {loader.transitions} status changes and "
+                f"{loader.procedural_events} procedural events."
             )
         )
 
@@ -78,13 +104,20 @@ class DemoLoader:
         self.report = report
         self.created: Counter[str] = Counter()
         self.transitions = 0
+        self.procedural_events = 0
         self.where = "the file"
 
     def load(self, data: dict[str, Any]) -> None:
         for entry in data.get("partners", []):
             self._load_partner(entry)
+        created_laws = []
         for entry in data.get("laws", []):
-            self._load_law(entry)
+            law = self._load_law(entry)
+            if law is not None:
+                created_laws.append((law, entry))
+        # Relations name other bills, which may come later in the file.
+        for law, entry in created_laws:
+            self._relate(law, entry.get("relations", []))
         for entry in data.get("tax_measures", []):
             self._load_tax_measure(entry)
         for entry in data.get("facilities", []):
@@ -103,7 +136,7 @@ class DemoLoader:
             _full_save(Contact(partner=partner, **item))
         self._walk(partner, entry.get("history", []))
 
-    def _load_law(self, entry: dict[str, Any]) -> None:
+    def _load_law(self, entry: dict[str, Any]) -> DraftLaw | None:
         number = entry.get("registration_number")
         self.where = f"draft law {number or entry['title_en']!r}"
         existing = (
@@ -112,21 +145,52 @@ class DemoLoader:
             else DraftLaw.objects.filter(title_en=entry["title_en"], registration_number=None)
         )
         if existing.exists():
-            return
+            return None
         values = {**entry, "partners": _partners(entry.get("partners", []))}
         law = self._create(DraftLaw, values, "draft laws")
         for item in entry.get("documents", []):
             _full_save(LawDocument(law=law, **item))
+        for item in entry.get("other_numbers", []):
+            add_registration_number(
+                law=law,
+                number=item["number"],
+                registered_on=_day(item.get("registered_on")),
+                note=item.get("note", ""),
+                actor=None,
+            )
+        # Entries into force come first: a law reaches `in_force` only with one.
+        for item in entry.get("entries_into_force", []):
+            add_entry_into_force(
+                law=law,
+                provisions=item.get("provisions", ""),
+                on=_day(item.get("on")),
+                condition=item.get("condition", ""),
+                actor=None,
+            )
         self._walk(law, entry.get("history", []))
+        return law
+
+    def _relate(self, law: DraftLaw, relations: list[dict[str, Any]]) -> None:
+        self.where = f"relations of draft law {law.title_en!r}"
+        for item in relations:
+            relate_laws(
+                law=law,
+                kind=item["kind"],
+                other=_law(item["other"]),
+                note=item.get("note", ""),
+                actor=None,
+            )
 
     def _load_tax_measure(self, entry: dict[str, Any]) -> None:
         self.where = f"tax measure {entry['name_en']!r}"
         if TaxMeasure.objects.filter(name_en=entry["name_en"]).exists():
             return
         basis = entry.get("legal_basis")
+        bases = [_law(title) for title in dict.fromkeys([basis, *entry.get("legal_bases", [])])]
         values = {
             **entry,
-            "legal_basis": _law(basis) if basis else None,
+            "legal_basis": bases[0] if basis else None,
+            "legal_bases": bases if basis else [],
             "partners": _partners(entry.get("partners", [])),
         }
         measure = self._create(TaxMeasure, values, "tax measures")
@@ -156,21 +220,67 @@ class DemoLoader:
         return record
 
     def _walk(self, record: TrackedRecord, history: list[dict[str, Any]]) -> None:
-        for step in history:
-            record_transition(
-                record=record,
-                to_status=step["to"],
-                occurred_on=datetime.date.fromisoformat(step["on"]),
-                recorded_by=None,
-                note=step.get("note", ""),
-                source_url=step.get("source_url", ""),
-                votes_for=step.get("votes_for"),
-                votes_against=step.get("votes_against"),
-                abstained=step.get("abstained"),
-            )
-            self.transitions += 1
+        last_step: StatusChange | None = None
+        for item in history:
+            on, precision = _known_date(item.get("on"))
+            # A month is stored as its first day, which would place it before the days of that
+            # month already recorded; the file's order says where it belongs.
+            after = last_step if precision == DatePrecision.MONTH else None
+            common = {
+                "record": record,
+                "occurred_on": on,
+                "date_precision": precision,
+                "recorded_by": None,
+                "note": item.get("note", ""),
+                "source_url": item.get("source_url", ""),
+                **{name: item.get(name) for name in VOTES},
+            }
+            entry: TimelineEntry
+            if "event" in item:
+                entry = record_procedural_event(
+                    kind=item["event"], title=item.get("title", ""), after_step=after, **common
+                )
+                self.procedural_events += 1
+            else:
+                entry = last_step = record_transition(
+                    to_status=item["to"],
+                    reopening=bool(item.get("reopening")),
+                    after_step=after,
+                    **common,
+                )
+                self.transitions += 1
+            if "correction" in item:
+                corrected = correct_entry(
+                    entry=entry,
+                    recorded_by=None,
+                    reason=item["correction"]["reason"],
+                    changes=_changes(item["correction"].get("changes", {})),
+                )
+                if isinstance(corrected, StatusChange):
+                    last_step = corrected
         if self.report and history:
-            self.report(f"  moved to {record.status} in {len(history)} steps")
+            self.report(f"  moved to {record.status} in {len(history)} entries")
+
+
+def _day(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _known_date(value: str | None) -> tuple[datetime.date | None, str]:
+    """'2025-07-01' (a day), '2025-07' (a month) or None (not known)."""
+    if value is None:
+        return None, DatePrecision.UNKNOWN
+    if len(value) == len("2025-07"):
+        return datetime.date.fromisoformat(f"{value}-01"), DatePrecision.MONTH
+    return datetime.date.fromisoformat(value), DatePrecision.DAY
+
+
+def _changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """A correction's changes in the file's terms (`on`) as the service takes them."""
+    result = {k: v for k, v in changes.items() if k != "on"}
+    if "on" in changes:
+        result["occurred_on"], result["date_precision"] = _known_date(changes["on"])
+    return result
 
 
 def _full_save(obj) -> None:
