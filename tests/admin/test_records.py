@@ -217,21 +217,21 @@ def test_archive_and_restore_actions(client, editor):
     assert DraftLaw.objects.filter(archived_at__isnull=True).count() == 1
 
 
-def test_change_page_shows_status_history_read_only(client, editor):
+def test_change_page_shows_the_timeline_read_only_to_a_viewer(client, editor, viewer_user):
     law = move(make_law(), "registered", "in_committee")
-    client.force_login(editor)
 
+    client.force_login(viewer_user)
     page = client.get(admin_url(law, "change"))
-
-    history = [
-        inline
-        for inline in page.context["inline_admin_formsets"]
-        if inline.opts.model._meta.model_name == "statuschange"
-    ]
-    assert len(history) == 1
-    assert not history[0].has_add_permission and not history[0].has_change_permission
+    rows = page.context["timeline_rows"]
+    assert [row.entry.to_status for row in rows] == ["registered", "in_committee"]
+    assert all(not row.urls for row in rows)
     html = page.content.decode()
     assert "Registered in the Rada" in html and "In committee" in html
+    assert "/timeline/step/" not in html
+
+    client.force_login(editor)
+    rows = client.get(admin_url(law, "change")).context["timeline_rows"]
+    assert all(set(row.urls) == {"correct", "retract"} for row in rows)
 
 
 @pytest.mark.urls("tests.admin.urls")

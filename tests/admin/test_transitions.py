@@ -8,6 +8,7 @@ from django.utils import timezone
 from tests.admin.helpers import admin_url
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
 from tracker.models import Event, StatusChange
+from tracker.services.laws import add_entry_into_force
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +16,22 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
+PATH_TO_PUBLISHED = (
+    "registered",
+    "in_committee",
+    "first_reading",
+    "adopted_as_whole",
+    "signed_by_speaker",
+    "sent_to_president",
+    "signed_by_president",
+    "published",
+)
+
+
 def _post_transition(client, record, **values):
     data = {
         "expected_status": record.status,
+        "date_precision": "day",
         "occurred_on": TODAY.isoformat(),
         "note": "",
         "source_url": "",
@@ -64,9 +78,16 @@ def test_change_page_offers_a_button_for_each_allowed_target_only(client, editor
     html = client.get(admin_url(law, "change")).content.decode()
 
     url = admin_url(law, "transition")
-    for target in ("stakeholder_review", "registered", "withdrawn", "removed", "lapsed"):
+    for target in (
+        "stakeholder_review",
+        "cabinet_approved",
+        "registered",
+        "withdrawn",
+        "removed",
+        "lapsed",
+    ):
         assert f"{url}?to={target}" in html
-    for forbidden in ("cabinet_approved", "first_reading", "in_force", "drafting"):
+    for forbidden in ("in_committee", "first_reading", "in_force", "drafting"):
         assert f"{url}?to={forbidden}" not in html
     # The workflow picture marks where the law stands.
     assert 'aria-current="step"' in html
@@ -168,13 +189,16 @@ def test_viewer_sees_no_buttons_and_cannot_record_a_transition(client, viewer_us
 
 
 def test_final_status_offers_no_transition(client, editor):
-    facility = move(make_facility(), "cancelled")
+    law = move(make_law(), *PATH_TO_PUBLISHED)
+    add_entry_into_force(law=law, on=TODAY, actor=None)
+    move(law, "in_force")
     client.force_login(editor)
 
-    html = client.get(admin_url(facility, "change")).content.decode()
+    html = client.get(admin_url(law, "change")).content.decode()
     assert "?to=" not in html
-    page = client.get(admin_url(facility, "transition"))
+    page = client.get(admin_url(law, "transition"))
     assert page.context["form"].targets == ()
+    assert "This status is final" in page.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
-from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, router, transaction
@@ -28,8 +28,8 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import links
-from tracker.models import Event, StatusChange, TrackedRecord, Visibility
-from tracker.selectors import status_history
+from tracker.models import Event, StatusChange, TimelineEntry, TrackedRecord, Visibility
+from tracker.selectors import Viewer, status_history, timeline
 from tracker.services.errors import PermissionDeniedError, TransitionNotAllowed
 from tracker.services.imports import (
     IMPORT_SPECS,
@@ -44,11 +44,26 @@ from tracker.services.records import (
     record_restore,
     record_update,
 )
-from tracker.services.transitions import record_transition
+from tracker.services.transitions import (
+    correct_entry,
+    record_procedural_event,
+    record_transition,
+    retract_entry,
+)
 from tracker.workflows import Workflow
 
 from . import exports
-from .forms import ImportUploadForm, RecordForm, ServiceForm, TransitionForm, add_service_error
+from .forms import (
+    CorrectionForm,
+    ImportUploadForm,
+    ProceduralEventForm,
+    RecordForm,
+    RetractionForm,
+    ServiceForm,
+    TransitionForm,
+    add_service_error,
+)
+from .timeline import ENTRY_KINDS, date_label, describe, entry_kind, timeline_rows
 
 # Badge tone per status; the label is always written out, the colour only repeats it.
 _TONES = {
@@ -156,68 +171,6 @@ class ArchivedFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(archived_at__isnull=False)
         return queryset
-
-
-class StatusHistoryInline(GenericTabularInline):
-    """The record's status changes, oldest first; read-only, they are only ever appended."""
-
-    model = StatusChange
-    ct_field = "content_type"
-    ct_fk_field = "record_id"
-    fields = readonly_fields = (
-        "occurred_on",
-        "from_badge",
-        "to_badge",
-        "votes",
-        "note",
-        "source_link",
-        "recorded_by",
-        "recorded_at",
-    )
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name = _("status change")
-    verbose_name_plural = _("status history")
-    ordering = ("occurred_on", "id")
-    classes = ["tracker-history"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recorded_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def _workflow(self):
-        return self.parent_model.workflow
-
-    @admin.display(description=_("from"))
-    def from_badge(self, change: StatusChange) -> str:
-        return status_badge(self._workflow(), change.from_status)
-
-    @admin.display(description=_("to"))
-    def to_badge(self, change: StatusChange) -> str:
-        return status_badge(self._workflow(), change.to_status)
-
-    @admin.display(description=_("vote (for / against / abstained)"))
-    def votes(self, change: StatusChange) -> str:
-        if not change.is_vote:
-            return "—"
-        return f"{change.votes_for} / {change.votes_against} / {change.abstained}"
-
-    @admin.display(description=_("source"))
-    def source_link(self, change: StatusChange) -> str:
-        if not change.source_url:
-            return "—"
-        return format_html(
-            '<a href="{}" rel="noopener noreferrer">{}</a>', change.source_url, _("link")
-        )
 
 
 class ServiceFormAdmin(admin.ModelAdmin):
@@ -430,12 +383,6 @@ class RecordAdmin(ServiceFormAdmin, SimpleHistoryAdmin):
 
     # --- the change page ---------------------------------------------------------------------
 
-    def get_inlines(self, request, obj):
-        inlines = list(super().get_inlines(request, obj))
-        if obj is not None:
-            inlines.append(StatusHistoryInline)
-        return inlines
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = self.get_object(request, unquote(object_id))
         context = dict(extra_context or {})
@@ -447,11 +394,35 @@ class RecordAdmin(ServiceFormAdmin, SimpleHistoryAdmin):
         history = list(status_history(record))
         can_transition = self.has_transition_permission(request, record) and not record.is_archived
         transition_url = self._url("transition", record.pk)
+        workflow = record.workflow
+        # From a final status, the statuses it may be reopened to (with a reason).
+        reopening = workflow.is_terminal(record.status)
+        targets = workflow.reopen_targets(record.status) if reopening else record.allowed_targets
+        rows = timeline_rows(
+            timeline(record, Viewer.staff()),
+            record.workflow,
+            badge=status_badge,
+            action_url=(
+                lambda action, entry: self._url(
+                    f"timeline_{action}", record.pk, entry_kind(entry), entry.pk
+                )
+            )
+            if can_transition
+            else None,
+        )
         return {
+            "timeline_rows": rows,
+            "procedural_event_url": self._url("procedural_event", record.pk)
+            if can_transition
+            else None,
             "workflow_picture": workflow_picture(record, history),
             "transition_buttons": [
-                {"url": f"{transition_url}?to={target}", "label": record.workflow.label(target)}
-                for target in record.allowed_targets
+                {
+                    "url": f"{transition_url}?to={target}",
+                    "label": record.workflow.label(target),
+                    "reopen": reopening,
+                }
+                for target in targets
             ]
             if can_transition
             else [],
@@ -463,10 +434,10 @@ class RecordAdmin(ServiceFormAdmin, SimpleHistoryAdmin):
             "is_archived": record.is_archived,
         }
 
-    def _url(self, view: str, pk: Any = None) -> str:
+    def _url(self, view: str, pk: Any = None, *more: Any) -> str:
         opts = self.model._meta
         name = f"admin:{opts.app_label}_{opts.model_name}_{view}"
-        return reverse(name, args=[pk] if pk is not None else [])
+        return reverse(name, args=[pk, *more] if pk is not None else [])
 
     def _get_record(self, request, object_id: str) -> TrackedRecord:
         record = self.get_object(request, unquote(object_id))
@@ -485,6 +456,21 @@ class RecordAdmin(ServiceFormAdmin, SimpleHistoryAdmin):
                 "<path:object_id>/transition/",
                 wrap(self.transition_view),
                 name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<path:object_id>/procedural-event/",
+                wrap(self.procedural_event_view),
+                name="{}_{}_procedural_event".format(*info),
+            ),
+            path(
+                "<path:object_id>/timeline/<str:kind>/<int:entry_id>/correct/",
+                wrap(self.correct_entry_view),
+                name="{}_{}_timeline_correct".format(*info),
+            ),
+            path(
+                "<path:object_id>/timeline/<str:kind>/<int:entry_id>/retract/",
+                wrap(self.retract_entry_view),
+                name="{}_{}_timeline_retract".format(*info),
             ),
             path(
                 "<path:object_id>/archive/",
@@ -536,14 +522,15 @@ class RecordAdmin(ServiceFormAdmin, SimpleHistoryAdmin):
                 else:
                     self.message_user(
                         request,
-                        _("Recorded: %(record)s is now “%(status)s” since %(date)s.")
+                        _("Recorded: %(record)s is now “%(status)s” (%(date)s).")
                         % {
                             "record": record,
-                            "status": record.workflow.label(change.to_status),
-                            "date": change.occurred_on.isoformat(),
+                            "status": record.workflow.label(record.status),
+                            "date": date_label(change),
                         },
                         messages.SUCCESS,
                     )
+                    self.after_transition(request, record, change)
                     return HttpResponseRedirect(self._url("change", record.pk))
         else:
             form = TransitionForm(record=record, target=target)
@@ -556,19 +543,196 @@ class RecordAdmin(ServiceFormAdmin, SimpleHistoryAdmin):
                 )
         history = list(status_history(record))
         context = {
+            **self._timeline_page_context(request, record, form),
+            "title": (
+                _("Reopen: %s") % record
+                if form.reopening
+                else _("Record a status change: %s") % record
+            ),
+            "workflow_picture": workflow_picture(record, history),
+            "current_badge": status_badge(record.workflow, record.status),
+        }
+        return TemplateResponse(request, "admin/tracker/transition_form.html", context)
+
+    def after_transition(self, request: HttpRequest, record: TrackedRecord, change) -> None:
+        """Called after a status change was recorded through the admin."""
+
+    def _timeline_page_context(self, request, record: TrackedRecord, form) -> dict[str, Any]:
+        return {
             **self.admin_site.each_context(request),
-            "title": _("Record a status change: %s") % record,
             "subtitle": None,
             "opts": self.model._meta,
             "original": record,
             "form": form,
             "media": self.media + form.media,
-            "workflow_picture": workflow_picture(record, history),
-            "current_badge": status_badge(record.workflow, record.status),
             "change_url": self._url("change", record.pk),
             "has_view_permission": self.has_view_permission(request, record),
         }
-        return TemplateResponse(request, "admin/tracker/transition_form.html", context)
+
+    # --- the timeline: procedural events, corrections, retractions -------------------------
+
+    def procedural_event_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        record = self._get_record(request, object_id)
+        if not self.has_transition_permission(request, record):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = ProceduralEventForm(request.POST, record=record)
+            if form.is_valid():
+                try:
+                    event = record_procedural_event(
+                        record=record, recorded_by=request.user, **form.event_kwargs()
+                    )
+                except TransitionNotAllowed as exc:
+                    form.add_error(None, exc.message)
+                except ValidationError as exc:
+                    add_service_error(form, exc)
+                else:
+                    self.message_user(
+                        request,
+                        _("Recorded on the timeline: %(what)s. The status stays “%(status)s”.")
+                        % {
+                            "what": describe(event, record.workflow),
+                            "status": record.status_label,
+                        },
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self._url("change", record.pk))
+        else:
+            form = ProceduralEventForm(record=record)
+        context = {
+            **self._timeline_page_context(request, record, form),
+            "title": _("Record a procedural event: %s") % record,
+            "action_label": _("Record a procedural event"),
+            "submit_label": _("Record the event"),
+            "description": _(
+                "Something that happened without changing the status: a hearing, a committee "
+                "conclusion, a consultation, inclusion in the agenda, a postponement, a failed "
+                "vote (give its counts), a blocked or unblocked signature, an approval."
+            ),
+        }
+        return TemplateResponse(request, "admin/tracker/timeline_form.html", context)
+
+    def _get_entry(self, record: TrackedRecord, kind: str, entry_id: int) -> TimelineEntry:
+        model = ENTRY_KINDS.get(kind)
+        if model is None:
+            raise Http404
+        entry = (
+            model.objects.filter(
+                content_type=ContentType.objects.get_for_model(type(record)),
+                record_id=record.pk,
+                pk=entry_id,
+            )
+            .select_related("recorded_by")
+            .first()
+        )
+        if entry is None:
+            raise Http404(_("No such entry on this record's timeline."))
+        return entry
+
+    def _entry_gone(self, request, record: TrackedRecord, entry: TimelineEntry):
+        self.message_user(
+            request,
+            _("This entry was already corrected or retracted; change what replaced it instead."),
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(self._url("change", record.pk))
+
+    def correct_entry_view(
+        self, request: HttpRequest, object_id: str, kind: str, entry_id: int
+    ) -> HttpResponse:
+        record = self._get_record(request, object_id)
+        if not self.has_transition_permission(request, record):
+            raise PermissionDenied
+        entry = self._get_entry(record, kind, entry_id)
+        if not entry.is_active:
+            return self._entry_gone(request, record, entry)
+        if request.method == "POST":
+            form = CorrectionForm(request.POST, entry=entry)
+            if form.is_valid():
+                try:
+                    new = correct_entry(
+                        entry=entry,
+                        recorded_by=request.user,
+                        reason=form.cleaned_data["reason"],
+                        changes=form.changes(),
+                    )
+                except TransitionNotAllowed as exc:
+                    form.add_error(None, exc.message)
+                except ValidationError as exc:
+                    add_service_error(form, exc)
+                else:
+                    record.refresh_from_db()
+                    self.message_user(
+                        request,
+                        _("Corrected: %(what)s. The original stays on the timeline for staff.")
+                        % {"what": describe(new, record.workflow)},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self._url("change", record.pk))
+        else:
+            form = CorrectionForm(entry=entry)
+        context = {
+            **self._timeline_page_context(request, record, form),
+            "title": _("Correct an entry: %s") % record,
+            "action_label": _("Correct an entry"),
+            "submit_label": _("Record the correction"),
+            "entry_label": describe(entry, record.workflow),
+            "description": _(
+                "The entry is not overwritten: the corrected one replaces it on the timeline, "
+                "and the original stays visible to staff with who corrected it, when and why. "
+                "To change the status a step moved to, retract the step and record the right one."
+            ),
+        }
+        return TemplateResponse(request, "admin/tracker/timeline_form.html", context)
+
+    def retract_entry_view(
+        self, request: HttpRequest, object_id: str, kind: str, entry_id: int
+    ) -> HttpResponse:
+        record = self._get_record(request, object_id)
+        if not self.has_transition_permission(request, record):
+            raise PermissionDenied
+        entry = self._get_entry(record, kind, entry_id)
+        if not entry.is_active:
+            return self._entry_gone(request, record, entry)
+        if request.method == "POST":
+            form = RetractionForm(request.POST)
+            if form.is_valid():
+                try:
+                    retract_entry(
+                        entry=entry, recorded_by=request.user, reason=form.cleaned_data["reason"]
+                    )
+                except TransitionNotAllowed as exc:
+                    form.add_error(None, exc.message)
+                except ValidationError as exc:
+                    add_service_error(form, exc)
+                else:
+                    record.refresh_from_db()
+                    self.message_user(
+                        request,
+                        _("Retracted: %(what)s. The status is now “%(status)s”.")
+                        % {
+                            "what": describe(entry, record.workflow),
+                            "status": record.status_label,
+                        },
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self._url("change", record.pk))
+        else:
+            form = RetractionForm()
+        context = {
+            **self._timeline_page_context(request, record, form),
+            "title": _("Retract an entry: %s") % record,
+            "action_label": _("Retract an entry"),
+            "submit_label": _("Yes, retract it"),
+            "entry_label": describe(entry, record.workflow),
+            "is_retraction": True,
+            "description": _(
+                "Retract only an entry recorded by mistake. It stays visible to staff, marked "
+                "with who retracted it, when and why; partners no longer see it, and the "
+                "status is recomputed from the steps that remain."
+            ),
+        }
+        return TemplateResponse(request, "admin/tracker/timeline_form.html", context)
 
     # --- export --------------------------------------------------------------------------------
 

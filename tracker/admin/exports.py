@@ -26,6 +26,11 @@ def cell_value(record: models.Model, name: str) -> Any:
         return record.status_label
     if name == "archived":
         return record.archived_at is not None
+    if name == "registration_numbers":
+        # Every number the bill has had: the current one first, then the earlier ones.
+        numbers = [record.registration_number or ""]
+        numbers += [row.number for row in record.other_numbers.all()]  # prefetched
+        return "; ".join(number for number in numbers if number)
     field = record._meta.get_field(name)
     if field.many_to_many:
         items = getattr(record, name).all()  # prefetched by the admin's queryset
@@ -37,6 +42,8 @@ def cell_value(record: models.Model, name: str) -> Any:
     value = getattr(record, name)
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, list):  # a JSON list of codes, e.g. a tax measure's further kinds
+        return "; ".join(str(item) for item in value)
     return value
 
 
