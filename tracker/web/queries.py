@@ -13,23 +13,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django_countries.fields import Country
 
 from tracker import links
 from tracker.models import (
     RECORD_MODELS,
+    RELATION_INVERSE_LABELS,
     DraftLaw,
     Facility,
+    LawRelation,
     PartnerCountry,
+    ProceduralEventKind,
     StatusChange,
     TaxMeasure,
+    TaxMeasureKind,
+    TimelineEntry,
     TrackedRecord,
 )
 from tracker.selectors import (
     Viewer,
     status_history,
+    timeline,
     visible_facilities,
     visible_laws,
     visible_partners,
@@ -171,7 +177,10 @@ def totals() -> dict[str, int]:
 
 
 def latest_changes(limit: int) -> list[StatusChange]:
-    changes = visible_status_changes(PUBLIC).order_by("-occurred_on", "-id")[:limit]
+    # Steps whose date is not known come after the dated ones (by when they were recorded).
+    changes = visible_status_changes(PUBLIC).order_by(
+        F("occurred_on").desc(nulls_last=True), "-recorded_at", "-id"
+    )[:limit]
     return with_records(list(changes))
 
 
@@ -215,6 +224,67 @@ def _label(workflow: Workflow, status: str) -> str:
 def history_of(record: TrackedRecord) -> list[StatusChange]:
     """The record's status changes, oldest first, labelled; the record must be public."""
     return label_changes(status_history(record), WORKFLOWS[record.record_type])
+
+
+def timeline_of(record: TrackedRecord) -> list[TimelineEntry]:
+    """The record's steps and procedural events as they now stand, oldest first, labelled
+    (`is_step`, status labels, `is_failed_vote`); the record must be public. Corrected
+    entries appear as corrected, retracted ones not at all."""
+    workflow = WORKFLOWS[record.record_type]
+    entries = timeline(record, PUBLIC)
+    for entry in entries:
+        entry.is_step = isinstance(entry, StatusChange)
+        entry.is_failed_vote = not entry.is_step and entry.kind == ProceduralEventKind.FAILED_VOTE
+        if entry.is_step:
+            label_changes([entry], workflow)
+    return entries
+
+
+def steps_of(entries: Iterable[TimelineEntry]) -> list[StatusChange]:
+    return [entry for entry in entries if isinstance(entry, StatusChange)]
+
+
+@dataclass(frozen=True)
+class RelatedBill:
+    label: str
+    law: DraftLaw
+    note: str = ""
+
+
+def related_bills(law: DraftLaw) -> list[RelatedBill]:
+    """The bills related to `law`, read from either end (an alternative bill, the reworked
+    text, a package...); a bill the public may not see is left out, unnamed. Two queries."""
+    relations = list(LawRelation.objects.filter(Q(law=law) | Q(other=law)).order_by("kind", "id"))
+    ids = {r.other_id if r.law_id == law.pk else r.law_id for r in relations}
+    laws = {bill.pk: bill for bill in public_laws().filter(pk__in=ids)} if ids else {}
+    result = []
+    for relation in relations:
+        if relation.law_id == law.pk:
+            other, label = relation.other_id, relation.get_kind_display()
+        else:
+            other = relation.law_id
+            label = RELATION_INVERSE_LABELS.get(relation.kind, relation.get_kind_display())
+        if other in laws:
+            result.append(RelatedBill(label=str(label), law=laws[other], note=relation.note))
+    return result
+
+
+def legal_bases(measure: TaxMeasure) -> list[DraftLaw]:
+    """The public laws a tax measure rests on, the main one first (`is_main` set)."""
+    laws = list(
+        public_laws()
+        .filter(Q(based_tax_measures=measure) | Q(pk=measure.legal_basis_id or 0))
+        .distinct()
+        .order_by("id")
+    )
+    for law in laws:
+        law.is_main = law.pk == measure.legal_basis_id
+    return sorted(laws, key=lambda law: not law.is_main)
+
+
+def kind_labels(kinds: Iterable[str]) -> list[str]:
+    """Labels of tax measure kinds, unknown values left out."""
+    return [str(TaxMeasureKind(k).label) for k in kinds if k in TaxMeasureKind.values]
 
 
 def with_progress(records: Iterable[TrackedRecord]) -> list[TrackedRecord]:

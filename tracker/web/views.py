@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,6 +13,8 @@ from tracker.workflows import LAW_WORKFLOW
 
 from . import queries
 from .forms import FacilityFilterForm, LawFilterForm, PartnerFilterForm, TaxMeasureFilterForm
+from .localize import language
+from .president import president_term
 from .stepper import build_stepper
 
 PAGE_SIZE = 20
@@ -81,7 +83,8 @@ def law_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def law_detail(request: HttpRequest, pk: int) -> HttpResponse:
     law = get_object_or_404(queries.public_laws(text=True), pk=pk)
-    history = queries.history_of(law)
+    history = queries.timeline_of(law)
+    steps = queries.steps_of(history)
     today = timezone.localdate()
     next_step_overdue = queries.is_next_step_overdue(law, today)
     return _render(
@@ -90,11 +93,18 @@ def law_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "laws",
         {
             "law": law,
-            "stepper": build_stepper(law.workflow, law.status, history),
+            "stepper": build_stepper(law.workflow, law.status, steps),
             "history": history,
+            "president_term": president_term(law.status, steps, today),
+            "other_numbers": law.other_numbers.all(),
+            "other_committees": law.other_committees.all(),
+            "entries_into_force": law.entries_into_force.all(),
+            "related_bills": queries.related_bills(law),
             "documents": law.documents.all(),
             "partners": queries.public_partners().filter(laws=law).order_by("local_name"),
-            "tax_measures": queries.public_tax_measures().filter(legal_basis=law),
+            "tax_measures": queries.public_tax_measures()
+            .filter(Q(legal_basis=law) | Q(legal_bases=law))
+            .distinct(),
             "facilities": queries.public_facilities().filter(enabling_laws=law),
             "is_terminal": LAW_WORKFLOW.is_terminal(law.status),
             "next_step_overdue": next_step_overdue,
@@ -122,21 +132,17 @@ def tax_measure_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def tax_measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(queries.public_tax_measures(text=True), pk=pk)
-    history = queries.history_of(measure)
-    legal_basis = (
-        queries.public_laws().filter(pk=measure.legal_basis_id).first()
-        if measure.legal_basis_id
-        else None
-    )
+    history = queries.timeline_of(measure)
     return _render(
         request,
         "web/tax_measure_detail.html",
         "tax_measures",
         {
             "measure": measure,
-            "stepper": build_stepper(measure.workflow, measure.status, history),
+            "stepper": build_stepper(measure.workflow, measure.status, queries.steps_of(history)),
             "history": history,
-            "legal_basis": legal_basis,
+            "legal_bases": queries.legal_bases(measure),
+            "other_kinds": queries.kind_labels(measure.other_kinds or []),
             "partners": queries.public_partners().filter(tax_measures=measure),
             "facilities": queries.public_facilities().filter(tax_measures=measure),
         },
@@ -162,14 +168,14 @@ def facility_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     facility = get_object_or_404(queries.public_facilities(text=True), pk=pk)
-    history = queries.history_of(facility)
+    history = queries.timeline_of(facility)
     return _render(
         request,
         "web/facility_detail.html",
         "facilities",
         {
             "facility": facility,
-            "stepper": build_stepper(facility.workflow, facility.status, history),
+            "stepper": build_stepper(facility.workflow, facility.status, queries.steps_of(history)),
             "history": history,
             "partners": queries.public_partners().filter(facilities=facility),
             "laws": queries.public_laws().filter(facilities=facility),
@@ -192,15 +198,21 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(queries.public_partners(text=True), pk=pk)
-    history = queries.history_of(partner)
+    history = queries.timeline_of(partner)
+    programmes = list(partner.programmes.all())
+    for programme in programmes:
+        programme.local_name = (
+            programme.name_uk if language() == "uk" and programme.name_uk else programme.name_en
+        )
     return _render(
         request,
         "web/partner_detail.html",
         "partners",
         {
             "partner": partner,
-            "stepper": build_stepper(partner.workflow, partner.status, history),
+            "stepper": build_stepper(partner.workflow, partner.status, queries.steps_of(history)),
             "history": history,
+            "programmes": programmes,
             "agreements": partner.agreements.all(),
             "laws": queries.public_laws().filter(partners=partner),
             "tax_measures": queries.public_tax_measures().filter(partners=partner),
