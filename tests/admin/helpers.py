@@ -10,7 +10,18 @@ from django.urls import reverse
 
 def admin_url(record_or_model, view: str, *args: Any) -> str:
     opts = record_or_model._meta
-    if view in ("change", "delete", "history", "transition", "archive", "restore"):
+    if view in (
+        "change",
+        "delete",
+        "history",
+        "transition",
+        "archive",
+        "restore",
+        "procedural_event",
+        "timeline_correct",
+        "timeline_retract",
+        "move_measure",
+    ):
         args = (record_or_model.pk, *args)
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
 
