@@ -5,7 +5,9 @@
 Bypasses the services for speed but keeps what they guarantee: every status follows its
 workflow from the initial status, every status change has its event (same data the service
 writes), event ids grow with time, registration numbers are unique and dated, votes only on
-votes (300+ for a veto override), money has its currency, sunsets follow starts.
+votes, each at least its threshold (226 to adopt, 300 to override the President), a law in force
+has its entry into force, a tax measure's legal bases hold its main one, money has its
+currency, sunsets follow starts. Every step has an exact date and is active, in id order.
 Historical events are marked fanned out so the notification sweep leaves them alone.
 Wipes the tracker's tables first; users and API keys of other tables are kept.
 """
@@ -72,14 +74,12 @@ def walk(workflow, steps: int, rng: random.Random, prefer_main: float = 0.8) -> 
 
 
 def votes_for_transition(workflow, a: str, b: str, rng: random.Random):
-    from tracker.workflows import VETO_OVERRIDE_MIN_VOTES, LawStatus
-
     if not workflow.is_vote(a, b):
         return None, None, None
-    if a == LawStatus.VETOED and b == LawStatus.SIGNED_BY_PRESIDENT:
-        vf = rng.randint(VETO_OVERRIDE_MIN_VOTES, 360)
-    else:
-        vf = rng.randint(150, 320)
+    # A vote into an adoption needs 226, an override of the President 300 (the service refuses
+    # less); a vote without a threshold (e.g. a rejection) can have any count.
+    threshold = workflow.threshold(b)
+    vf = rng.randint(threshold, max(threshold, 360)) if threshold else rng.randint(150, 320)
     va = rng.randint(0, 450 - vf)
     ab = rng.randint(0, 450 - vf - va)
     return vf, va, ab
@@ -115,11 +115,24 @@ class Generator:
             sc_id = len(self.status_changes) + 1
             occurred = when.date()
             note = f"{a} -> {b}"
+            # position = id order; an exact date, active, no vote detail beyond the three
+            # counts, not a reopening, not a correction or retraction.
             self.status_changes.append(
-                (sc_id, ct_id, record_id, a, b, occurred, when, note, "", vf, va, ab)
+                (
+                    *(sc_id, ct_id, record_id, a, b, occurred, "day", float(sc_id), when),
+                    *(note, "", vf, va, ab, None, None, True, None, "", None, None, ""),
+                    False,
+                )
             )
-            data = {"from": a, "to": b, "occurred_on": occurred.isoformat(), "note": note}
-            data["source_url"] = ""
+            data = {
+                "step_id": sc_id,
+                "from": a,
+                "to": b,
+                "occurred_on": occurred.isoformat(),
+                "date_precision": "day",
+                "note": note,
+                "source_url": "",
+            }
             if vf is not None:
                 data.update(votes_for=vf, votes_against=va, abstained=ab)
             self.events.append(
@@ -161,8 +174,10 @@ class Generator:
                 "law",
                 "law_p",
                 "law_doc",
+                "law_eif",
                 "tax",
                 "tax_p",
+                "tax_b",
                 "fac",
                 "fac_p",
                 "fac_l",
@@ -232,7 +247,14 @@ class Generator:
                     number,
                     registered_on,
                     initiator,
+                    9,
                     "Committee on National Security, Defence and Intelligence",
+                    None,
+                    False,
+                    False,
+                    False,
+                    "",
+                    None,
                     "Короткий зміст законопроєкту.",
                     f"Summary of draft law {lid}: joint "
                     "investment, special tax regime and production facilities.",
@@ -247,6 +269,10 @@ class Generator:
                     None,
                 )
             )
+            if LawStatus.IN_FORCE in reached:
+                # A law reaches in_force only with an entry into force; effective_date is the
+                # first dated one.
+                rows["law_eif"].append((lid, "", reached[LawStatus.IN_FORCE], ""))
             for p in self.m2m(3):
                 rows["law_p"].append((lid, p))
             for kind in rng.sample(DOCUMENT_KINDS, rng.randint(0, 3)):
@@ -272,6 +298,8 @@ class Generator:
                 created=created,
             )
             starts = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 700))
+            basis = rng.randint(1, self.n_laws)
+            rows["tax_b"].append((tid, basis))
             rows["tax"].append(
                 (
                     tid,
@@ -287,7 +315,8 @@ class Generator:
                             "special_zone",
                         )
                     ),
-                    rng.randint(1, self.n_laws),
+                    basis,
+                    "[]",
                     "Defence manufacturers",
                     "",
                     "",
@@ -295,7 +324,9 @@ class Generator:
                     None,
                     "",
                     starts,
+                    "",
                     starts + dt.timedelta(days=365 * rng.randint(1, 10)),
+                    "",
                     rng.randint(1, 500) * 1_000_000,
                     "UAH",
                     path[-1],
@@ -403,6 +434,7 @@ class Generator:
 
         from tracker.models import (
             DraftLaw,
+            EntryIntoForce,
             Event,
             Facility,
             LawDocument,
@@ -428,21 +460,26 @@ class Generator:
                 "law",
                 table(DraftLaw),
                 "id, title_uk, title_en, registration_number, registration_date, initiator,"
-                " lead_committee, summary_uk, summary_en, status, planned_next_step,"
+                " convocation, lead_committee, lead_committee_received_on, is_urgent,"
+                " shortened_procedure, needs_constitutional_majority, act_number, act_date,"
+                " summary_uk, summary_en, status, planned_next_step,"
                 " planned_next_step_on, effective_date, visibility, internal_notes, created_at,"
                 " updated_at, archived_at",
             ),
             ("law_p", through(DraftLaw, "partners"), "draftlaw_id, partnercountry_id"),
             ("law_doc", table(LawDocument), "law_id, kind, title, url, published_on"),
+            ("law_eif", table(EntryIntoForce), 'law_id, provisions, "on", condition'),
             (
                 "tax",
                 table(TM),
-                "id, name_uk, name_en, kind, legal_basis_id, beneficiaries, description_uk,"
-                " description_en, rate_percent, amount, amount_currency, starts_on, sunset_on,"
+                "id, name_uk, name_en, kind, legal_basis_id, other_kinds, beneficiaries,"
+                " description_uk, description_en, rate_percent, amount, amount_currency,"
+                " starts_on, start_condition, sunset_on, sunset_condition,"
                 " estimated_fiscal_cost, fiscal_cost_currency, status, visibility,"
                 " internal_notes, created_at, updated_at, archived_at",
             ),
             ("tax_p", through(TM, "partners"), "taxmeasure_id, partnercountry_id"),
+            ("tax_b", through(TM, "legal_bases"), "taxmeasure_id, draftlaw_id"),
             (
                 "fac",
                 table(Facility),
@@ -466,8 +503,10 @@ class Generator:
                 counts[tbl] = len(rows[key])
             with cur.copy(
                 f"COPY {table(StatusChange)} (id, content_type_id, record_id, from_status,"
-                " to_status, occurred_on, recorded_at, note, source_url, votes_for,"
-                " votes_against, abstained) FROM STDIN"
+                " to_status, occurred_on, date_precision, position, recorded_at, note,"
+                " source_url, votes_for, votes_against, abstained, not_voting, present,"
+                " is_active, corrects_id, correction_reason, retracted_at, retracted_by_id,"
+                " retraction_reason, is_reopening) FROM STDIN"
             ) as copy:
                 for row in self.status_changes:
                     copy.write_row(row)
