@@ -394,8 +394,11 @@ class DraftLawAdmin(RecordAdmin):
         if not request.user.has_perm("tracker.transition_taxmeasure"):
             return []
         rows = []
+        steps: dict[str, StatusChange | None] = {}
         for measure, target in measures_to_follow(law):
-            step = triggering_step(law, target)
+            if target not in steps:
+                steps[target] = triggering_step(law, target)
+            step = steps[target]
             rows.append(
                 {
                     "measure": measure,
