@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
-from tracker.models import Agreement, Contact, LawDocument, Visibility
+from tracker.models import Agreement, Contact, LawDocument, LawRelation, Visibility
 from tracker.services.records import record_archive
 from tracker.services.transitions import record_transition
 
@@ -81,6 +81,9 @@ def world(db):
         planned_next_step_on=today,
     )
     move(restricted_law, "registered", "in_committee")
+    # A hidden bill related to the public one: the public page must not name it.
+    LawRelation.objects.create(law=restricted_law, kind="alternative_to", other=law)
+    LawRelation.objects.create(law=law, kind="package_with", other=restricted_law)
     partners_law = make_law(
         title_en=f"{HIDDEN} partners-only law",
         title_uk=f"{HIDDEN} для партнерів",
@@ -123,6 +126,7 @@ def world(db):
         rate_percent=20,
         partners=[germany],
     )
+    measure.legal_bases.add(law, restricted_law)
     move(measure, "in_draft_law")
     hidden_measure = make_tax_measure(
         name_en=f"{HIDDEN} tax measure",

@@ -59,7 +59,11 @@ def test_law_page_shows_stepper_timeline_votes_links_and_overdue_next_step(clien
 
 def test_vetoed_law_shows_the_veto_as_a_side_exit(client, world):
     body = client.get(reverse("web:law-detail", args=[world.vetoed_law.pk])).content.decode()
-    assert re.search(r'step--exit[^"]*" aria-current="step">.*?Vetoed', body, re.S)
+    assert re.search(
+        r'step--exit[^"]*" aria-current="step">.*?Returned by the President with proposals',
+        body,
+        re.S,
+    )
     assert "current status, off the usual path" in body
 
 

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django_countries.fields import Country
 
 from tracker import links
 from tracker.models import (
     RECORD_MODELS,
     RELATION_INVERSE_LABELS,
+    DatePrecision,
     DraftLaw,
     Facility,
     LawRelation,
@@ -224,6 +227,33 @@ def _label(workflow: Workflow, status: str) -> str:
 def history_of(record: TrackedRecord) -> list[StatusChange]:
     """The record's status changes, oldest first, labelled; the record must be public."""
     return label_changes(status_history(record), WORKFLOWS[record.record_type])
+
+
+def date_as_known(entry: TimelineEntry) -> str:
+    """The entry's date as far as it is known, in the active language: a day, a month, or
+    the words 'date not known'."""
+    if entry.occurred_on is None:
+        return _("date not known")
+    if entry.date_precision == DatePrecision.MONTH:
+        return date_format(entry.occurred_on, "YEAR_MONTH_FORMAT")
+    return date_format(entry.occurred_on, "DATE_FORMAT")
+
+
+def steps_by_record(
+    model: type[TrackedRecord], ids: Iterable[int]
+) -> dict[int, list[StatusChange]]:
+    """The active steps of each of the records `ids` (already known to be public), in timeline
+    order; one query."""
+    steps: dict[int, list[StatusChange]] = defaultdict(list)
+    ids = list(ids)
+    if not ids:
+        return steps
+    rows = StatusChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), record_id__in=ids, is_active=True
+    ).order_by("record_id", "position", "recorded_at", "id")
+    for step in rows:
+        steps[step.record_id].append(step)
+    return steps
 
 
 def timeline_of(record: TrackedRecord) -> list[TimelineEntry]:
