@@ -4,12 +4,15 @@ procedural events, corrections and retractions; only for users who may record st
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from tests.admin.helpers import admin_url
 from tests.factories import make_facility, make_law, move
 from tracker.models import Event, ProceduralEvent, StatusChange
+from tracker.services.transitions import correct_entry, record_procedural_event
 
 pytestmark = pytest.mark.django_db
 
@@ -437,3 +440,21 @@ def test_viewer_may_neither_correct_nor_retract(client, viewer_user):
         assert client.post(url, {"reason": "x", "date_precision": "unknown"}).status_code == 403
     step.refresh_from_db()
     assert step.is_active
+
+
+def test_the_timeline_costs_the_same_queries_however_long(client, editor):
+    def page_queries(law):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(admin_url(law, "change")).status_code == 200
+        return len(queries)
+
+    short = move(make_law(), "registered")
+    long = move(make_law(), "registered", "in_committee", "first_reading")
+    for step in _steps(long)[:2]:
+        correct_entry(entry=step, recorded_by=editor, reason="source", changes={"note": "n"})
+    for kind in ("committee_hearing", "agenda", "postponed"):
+        record_procedural_event(record=long, kind=kind, occurred_on=None, recorded_by=editor)
+    client.force_login(editor)
+    page_queries(short)  # warm the caches
+
+    assert page_queries(long) == page_queries(short)
