@@ -95,3 +95,79 @@ def test_feeds_follow_the_language(client, world):
     assert "Про спільне виробництво озброєння: Прийнято за основу" in titles
     body = client.get(reverse("web:feed-ics")).content.decode().replace("\r\n ", "")
     assert "Поточний етап: Прийнято за основу" in body
+
+
+def test_feed_gives_no_made_up_date_to_a_step_whose_day_is_not_known(client, db):
+    from tests.factories import move
+    from tracker.services.transitions import record_transition
+
+    law = make_law(title_en="On dates as known")
+    move(law, "registered", start=datetime.date(2025, 6, 2))
+    unknown = record_transition(
+        record=law, to_status="in_committee", occurred_on=None, recorded_by=None
+    )
+    month = record_transition(
+        record=law,
+        to_status="first_reading",
+        occurred_on=datetime.date(2025, 7, 1),
+        date_precision="month",
+        recorded_by=None,
+    )
+    feed = ET.fromstring(client.get(reverse("web:feed-atom")).content)
+    entries = {
+        e.find(f"{ATOM}link").get("href").split("#")[1]: e for e in feed.findall(f"{ATOM}entry")
+    }
+    registered = entries[
+        next(k for k in entries if k not in {f"change-{unknown.pk}", f"change-{month.pk}"})
+    ]
+    assert registered.findtext(f"{ATOM}published").startswith("2025-06-02T00:00:00")
+    for step in (unknown, month):
+        entry = entries[f"change-{step.pk}"]
+        recorded = step.recorded_at.isoformat()[:19]
+        assert entry.findtext(f"{ATOM}published").startswith(recorded)
+    assert "Date: date not known" in entries[f"change-{unknown.pk}"].findtext(f"{ATOM}summary")
+    assert "Date: July 2025" in entries[f"change-{month.pk}"].findtext(f"{ATOM}summary")
+
+
+def test_calendar_has_the_end_of_the_presidents_term_only_where_it_is_known(client, db):
+    from tests.factories import move
+    from tracker.services.transitions import record_transition
+
+    today = datetime.date.today()
+    known = make_law(title_en="Known day", registration_number="777", registration_date=today)
+    unknown = make_law(title_en="Unknown day")
+    for law in (known, unknown):
+        move(
+            law,
+            "registered",
+            "in_committee",
+            "first_reading",
+            start=today - datetime.timedelta(days=30),
+        )
+        record_transition(
+            record=law,
+            to_status="adopted_as_whole",
+            occurred_on=today - datetime.timedelta(days=20),
+            recorded_by=None,
+            votes_for=300,
+        )
+        record_transition(
+            record=law, to_status="signed_by_speaker", occurred_on=None, recorded_by=None
+        )
+    record_transition(
+        record=known,
+        to_status="sent_to_president",
+        occurred_on=today - datetime.timedelta(days=4),
+        recorded_by=None,
+    )
+    record_transition(
+        record=unknown, to_status="sent_to_president", occurred_on=None, recorded_by=None
+    )
+    body = client.get(reverse("web:feed-ics")).content.decode().replace("\r\n ", "")
+    events = body.split("BEGIN:VEVENT")[1:]
+    terms = [e for e in events if "-president-" in e]
+    assert len(terms) == 1
+    due = (today + datetime.timedelta(days=11)).strftime("%Y%m%d")
+    assert f"DTSTART;VALUE=DATE:{due}\r\n" in terms[0]
+    assert "SUMMARY:777: The President's 15 days to sign or return the law end" in terms[0]
+    assert "Unknown day" not in body
