@@ -359,3 +359,30 @@ def test_tax_measure_export_has_bases_kinds_and_conditions(client, viewer_user):
         "when the register starts",
         "or EU accession",
     )
+
+
+def test_a_new_law_is_added_with_its_earlier_number_and_entry_into_force(client, editor):
+    client.force_login(editor)
+    data = form_data(client.get(admin_url(DraftLaw, "add")))
+    data.update(
+        {
+            "title_en": "On defense production parks",
+            "title_uk": "Про оборонні індустріальні парки",
+            "visibility": "public",
+            "initiator": "cabinet",
+            "registration_number": "7777-д",
+            "registration_date": (TODAY - 5 * DAY).isoformat(),
+            "other_numbers-TOTAL_FORMS": "1",
+            "other_numbers-0-number": "7777",
+            "entries_into_force-TOTAL_FORMS": "1",
+            "entries_into_force-0-condition": "the day the register starts",
+        }
+    )
+
+    response = client.post(admin_url(DraftLaw, "add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    law = DraftLaw.objects.get(registration_number="7777-д")
+    assert list(law.other_numbers.values_list("number", flat=True)) == ["7777"]
+    assert law.entries_into_force.get().condition == "the day the register starts"
+    assert law.effective_date is None  # a condition only: no date is made up
