@@ -193,6 +193,33 @@ def test_deleting_a_record_with_a_status_history_keeps_its_events(superuser):
 
 
 @pytest.mark.django_db
+def test_deleting_a_record_takes_its_corrected_timeline_and_procedural_events(superuser):
+    from tracker.models import ProceduralEvent
+    from tracker.services.transitions import (
+        correct_entry,
+        record_procedural_event,
+        record_transition,
+    )
+
+    facility = make_facility()
+    step = record_transition(
+        record=facility, to_status="financed", occurred_on=None, recorded_by=None
+    )
+    correct_entry(entry=step, recorded_by=None, reason="date found", changes={"note": "x"})
+    approval = record_procedural_event(
+        record=facility, kind="regulatory_approval", occurred_on=None, recorded_by=None
+    )
+    correct_entry(entry=approval, recorded_by=None, reason="title", changes={"title": "Antitrust"})
+    pk = facility.pk
+
+    record_delete(record=facility, actor=superuser)
+
+    assert not StatusChange.objects.filter(record_id=pk).exists()
+    assert not ProceduralEvent.objects.filter(record_id=pk).exists()
+    assert Event.objects.filter(record_type="facility", record_id=pk).count() == 6
+
+
+@pytest.mark.django_db
 def test_deleting_a_law_that_is_a_legal_basis_is_refused_with_a_message(superuser):
     law = make_law()
     make_tax_measure(legal_basis=law, name_en="Customs relief")

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from tracker.models import Event, TrackedRecord
+from tracker.models import Event, ProceduralEvent, StatusChange, TrackedRecord
 
 from .errors import PermissionDeniedError
 from .events import emit_event
@@ -171,10 +172,18 @@ def record_delete(*, record: TrackedRecord, actor: AbstractBaseUser | None) -> N
             actor=actor,
             data={"label": str(record), "status": record.status},
         )
-        # The status changes go with the record; their events stay, and keep what they said.
-        Event.objects.filter(status_change__in=record.status_changes.all()).update(
-            status_change=None
-        )
+        # The timeline goes with the record; its events stay, and keep what they said.
+        scope = {
+            "content_type": ContentType.objects.get_for_model(model),
+            "record_id": record.pk,
+        }
+        steps = StatusChange.objects.filter(**scope)
+        procedural = ProceduralEvent.objects.filter(**scope)
+        Event.objects.filter(status_change__in=steps).update(status_change=None)
+        Event.objects.filter(procedural_event__in=procedural).update(procedural_event=None)
+        for entries in (steps, procedural):
+            entries.exclude(corrects=None).update(corrects=None)
+            entries.delete()
         try:
             record.delete()
         except ProtectedError as exc:
