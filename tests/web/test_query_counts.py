@@ -57,3 +57,63 @@ def test_query_count_does_not_grow_with_the_data(client, name, params):
     many = queries_for(client, name, params)
     assert many == few, f"{name}: {few} queries for a few records, {many} for many"
     assert few <= 15
+
+
+def grow_law(law, size: int) -> None:
+    """Give `law` `size` of everything its page lists: procedural events, earlier numbers,
+    committees, entries into force, related bills (public and hidden), legal bases."""
+    from tracker.models import (
+        EntryIntoForce,
+        LawCommittee,
+        LawRelation,
+        RegistrationNumber,
+        Visibility,
+    )
+    from tracker.services.transitions import record_procedural_event
+
+    for index in range(size):
+        record_procedural_event(
+            record=law,
+            kind="failed_vote",
+            occurred_on=TODAY,
+            recorded_by=None,
+            title=f"Vote {index}",
+            votes_for=10,
+        )
+        RegistrationNumber.objects.create(law=law, number=f"{law.pk}-{index}-old")
+        LawCommittee.objects.create(law=law, name=f"Committee {index}", received_on=TODAY)
+        EntryIntoForce.objects.create(law=law, provisions=f"Article {index}", on=TODAY)
+        other = make_law(
+            visibility=Visibility.PUBLIC if index % 2 else Visibility.RESTRICTED,
+            partners=[make_partner("DE")],
+        )
+        LawRelation.objects.create(law=other, kind="alternative_to", other=law)
+        LawRelation.objects.create(law=law, kind="package_with", other=other)
+        measure = make_tax_measure(legal_basis=other)
+        measure.legal_bases.add(law)
+
+
+def test_record_pages_run_the_same_queries_whatever_their_history(client):
+    few, many = make_law(), make_law()
+    for law in (few, many):
+        move(law, "registered", "in_committee")
+    grow_law(few, 2)
+    grow_law(many, 12)
+    counts = []
+    for law in (few, many):
+        url = reverse("web:law-detail", args=[law.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+    measure_counts = []
+    for law in (few, many):
+        measure = make_tax_measure(legal_basis=law)
+        measure.legal_bases.add(*[r.other for r in law.relations.all()])
+        url = reverse("web:tax-measure-detail", args=[measure.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        measure_counts.append(len(captured))
+    assert measure_counts[0] == measure_counts[1], measure_counts
