@@ -57,3 +57,40 @@ def test_english_is_the_default(client, world):
     page = text(client.get(reverse("web:home")))
     assert "Draft laws, stage by stage" in page
     assert "Законопроєкти за етапами" not in page
+
+
+def test_ukrainian_law_page_tells_the_presidents_term_and_unknown_dates_in_ukrainian(client, db):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import make_law, move
+    from tracker.models import EntryIntoForce
+    from tracker.services.transitions import record_transition
+
+    today = timezone.localdate()
+    law = make_law(title_uk="Про оборонні парки", convocation=9)
+    move(law, "registered", "in_committee", "first_reading", start=today - datetime.timedelta(40))
+    record_transition(
+        record=law,
+        to_status="adopted_as_whole",
+        occurred_on=today - datetime.timedelta(30),
+        recorded_by=None,
+        votes_for=300,
+        not_voting=50,
+    )
+    record_transition(record=law, to_status="signed_by_speaker", occurred_on=None, recorded_by=None)
+    record_transition(
+        record=law,
+        to_status="sent_to_president",
+        occurred_on=today - datetime.timedelta(20),
+        recorded_by=None,
+    )
+    EntryIntoForce.objects.create(law=law, condition="з дня запуску реєстру")
+    client.cookies["django_language"] = "uk"
+    page = text(client.get(reverse("web:law-detail", args=[law.pk])))
+    assert "дата невідома" in page and "date not known" not in page
+    assert "Строк сплив" in page and "вважається схваленим" in page
+    assert "Скликання 9" in page
+    assert "Не голосували 50" in page  # noqa: RUF001
+    assert "Набрання чинності" in page and "Увесь закон : з дня запуску реєстру" in page
