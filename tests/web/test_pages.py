@@ -194,3 +194,16 @@ def test_pages_need_no_javascript_and_mark_the_current_section(client, world):
         assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in body
         current = re.findall(r'<a href="[^"]*" aria-current="(?:page|true)">([^<]+)</a>', body)
         assert current == [section]
+
+
+def test_home_lists_a_step_whose_date_is_not_known_without_a_date(client, db):
+    from tracker.services.transitions import record_transition
+
+    law = make_law(title_en="Undated steps")
+    move(law, "registered")
+    record_transition(record=law, to_status="in_committee", occurred_on=None, recorded_by=None)
+    response = client.get(reverse("web:home"))
+    changes = re.search(r'<ol class="changes">(.*?)</ol>', response.content.decode(), re.S)
+    items = [text_of(item) for item in re.findall(r"<li.*?</li>", changes.group(1), re.S)]
+    undated = [item for item in items if "In committee" in item]
+    assert len(undated) == 1 and "date not known" in undated[0]
