@@ -489,3 +489,19 @@ def test_a_procedural_event_can_be_corrected_and_retracted(editor):
         "law.corrected",
         "law.corrected",
     ]
+
+
+@pytest.mark.django_db
+def test_a_month_only_step_goes_after_what_happened_within_that_month():
+    law = record_at("law", LawStatus.SENT_TO_PRESIDENT, on=D(2023, 9, 6))
+    (returned,) = _walk(law, ("vetoed", D(2023, 9, 12)))
+    adopted = record_transition(
+        record=law,
+        to_status="adopted_with_proposals",
+        occurred_on=D(2023, 9, 1),
+        date_precision="month",
+        recorded_by=None,
+        votes_for=341,
+    )
+    assert list(status_history(law))[-2:] == [returned, adopted]
+    assert law.status == "adopted_with_proposals"

@@ -20,6 +20,7 @@ class Initiator(models.TextChoices):
     CABINET = "cabinet", _("Cabinet of Ministers")
     MPS = "mps", _("Members of Parliament")
     PRESIDENT = "president", _("President")
+    NOT_KNOWN = "not_known", _("Not known")
 
 
 class DraftLaw(TrackedRecord):
@@ -101,11 +102,6 @@ class DraftLaw(TrackedRecord):
                 condition=Q(registration_number__isnull=False),
                 name="law_registration_number_unique",
                 violation_error_message=_("A draft law with this registration number exists."),
-            ),
-            models.CheckConstraint(
-                condition=Q(registration_number__isnull=True) | Q(registration_date__isnull=False),
-                name="law_registered_has_date",
-                violation_error_message=_("A registration number needs a registration date."),
             ),
             models.CheckConstraint(
                 condition=Q(act_date__isnull=True) | ~Q(act_number=""),

@@ -141,10 +141,10 @@ def _position(
     elif when.on is None:
         index = len(entries) - 1
     else:
+        # A month may be any of its days: it goes after everything that may be in it.
+        latest = _last_possible_day(when.on, when.precision)
         later = [
-            i
-            for i, e in enumerate(entries)
-            if e.occurred_on is not None and e.occurred_on > when.on
+            i for i, e in enumerate(entries) if e.occurred_on is not None and e.occurred_on > latest
         ]
         index = (later[0] - 1) if later else len(entries) - 1
     if index < 0:
@@ -152,6 +152,13 @@ def _position(
     if index == len(entries) - 1:
         return entries[-1].position + 1.0
     return (entries[index].position + entries[index + 1].position) / 2
+
+
+def _last_possible_day(on: datetime.date, precision: str) -> datetime.date:
+    if precision != DatePrecision.MONTH:
+        return on
+    next_month = (on.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return next_month - datetime.timedelta(days=1)
 
 
 def _check_path(
