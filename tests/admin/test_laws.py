@@ -272,7 +272,10 @@ def test_measures_to_move_after_adoption_one_click_each(client, editor, viewer_u
 
     # A second click on the same measure records nothing more.
     client.post(url, {"expected_status": "proposed"})
-    assert StatusChange.objects.filter(record_id=measure.pk).count() == 1
+    assert (
+        StatusChange.objects.filter(record_id=measure.pk, content_type__model="taxmeasure").count()
+        == 1
+    )
 
 
 def test_a_measure_follows_the_entry_into_force_dated_as_the_step(client, editor):

@@ -32,7 +32,8 @@ def _post(client, record, to_status, **values):
 
 
 def _steps(law):
-    return list(StatusChange.objects.filter(record_id=law.pk).order_by("position", "id"))
+    steps = StatusChange.objects.filter(record_id=law.pk, content_type__model="draftlaw")
+    return list(steps.order_by("position", "id"))
 
 
 def test_a_step_whose_date_nobody_published_is_recorded_and_shown_as_not_known(client, editor):

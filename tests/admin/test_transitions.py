@@ -164,7 +164,7 @@ def test_first_reading_vote_asks_for_the_counts_and_stores_them(client, editor):
     )
 
     assert response.status_code == 302
-    change = StatusChange.objects.filter(record_id=law.pk).last()
+    change = StatusChange.objects.filter(record_id=law.pk, content_type__model="draftlaw").last()
     assert (change.to_status, change.votes_for, change.votes_against, change.abstained) == (
         "adopted_in_principle",
         256,
