@@ -116,8 +116,13 @@ def _timeline_constraints(prefix: str) -> list[models.BaseConstraint]:
     counted = counted + Coalesce("abstained", 0) + Coalesce("not_voting", 0)
     return [
         models.CheckConstraint(
-            condition=LessThanOrEqual(counted, 450) & Q(present__isnull=True)
-            | LessThanOrEqual(counted, F("present")) & Q(present__lte=450),
+            # Each branch is false, never unknown, so that a NULL cannot let a row through.
+            condition=(LessThanOrEqual(counted, 450) & Q(present__isnull=True))
+            | (
+                Q(present__isnull=False)
+                & LessThanOrEqual(counted, F("present"))
+                & Q(present__lte=450)
+            ),
             name=f"{prefix}_votes_fit_the_rada",
         ),
         models.CheckConstraint(
