@@ -4,24 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0006_editor_roles_for_the_procedure'),
+        ("tracker", "0006_editor_roles_for_the_procedure"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='draftlaw',
-            name='law_registered_has_date',
+            model_name="draftlaw",
+            name="law_registered_has_date",
         ),
         migrations.AlterField(
-            model_name='draftlaw',
-            name='initiator',
-            field=models.CharField(choices=[('cabinet', 'Cabinet of Ministers'), ('mps', 'Members of Parliament'), ('president', 'President'), ('not_known', 'Not known')], default='cabinet', max_length=16, verbose_name='initiator'),
+            model_name="draftlaw",
+            name="initiator",
+            field=models.CharField(
+                choices=[
+                    ("cabinet", "Cabinet of Ministers"),
+                    ("mps", "Members of Parliament"),
+                    ("president", "President"),
+                    ("not_known", "Not known"),
+                ],
+                default="cabinet",
+                max_length=16,
+                verbose_name="initiator",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaldraftlaw',
-            name='initiator',
-            field=models.CharField(choices=[('cabinet', 'Cabinet of Ministers'), ('mps', 'Members of Parliament'), ('president', 'President'), ('not_known', 'Not known')], default='cabinet', max_length=16, verbose_name='initiator'),
+            model_name="historicaldraftlaw",
+            name="initiator",
+            field=models.CharField(
+                choices=[
+                    ("cabinet", "Cabinet of Ministers"),
+                    ("mps", "Members of Parliament"),
+                    ("president", "President"),
+                    ("not_known", "Not known"),
+                ],
+                default="cabinet",
+                max_length=16,
+                verbose_name="initiator",
+            ),
         ),
     ]
