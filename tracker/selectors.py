@@ -33,6 +33,7 @@ from tracker.models import (
     DraftLaw,
     Event,
     Facility,
+    LawRelation,
     PartnerCountry,
     ProceduralEvent,
     StatusChange,
@@ -244,8 +245,30 @@ FACILITY_SUMMARY = ("name_en", "name_uk")
 def api_laws(viewer: Viewer, *, detail: bool = False) -> QuerySet[DraftLaw]:
     laws = visible_laws(viewer).prefetch_related(_visible_partner_codes(viewer))
     if detail:
+        visible = visible_laws(viewer)
+        summary = [f"{{side}}__{name}" for name in ("id", "status", *LAW_SUMMARY)]
         laws = laws.prefetch_related(
             "documents",
+            "other_numbers",
+            "other_committees",
+            "entries_into_force",
+            # Both ends of each relation, the partner bill only if `viewer` may see it.
+            Prefetch(
+                "relations",
+                queryset=LawRelation.objects.filter(other__in=visible.values("pk"))
+                .select_related("other")
+                .only("id", "law", "kind", "note", *[f.format(side="other") for f in summary])
+                .order_by("kind", "id"),
+                to_attr="visible_relations",
+            ),
+            Prefetch(
+                "inverse_relations",
+                queryset=LawRelation.objects.filter(law__in=visible.values("pk"))
+                .select_related("law")
+                .only("id", "other", "kind", "note", *[f.format(side="law") for f in summary])
+                .order_by("kind", "id"),
+                to_attr="visible_inverse_relations",
+            ),
             _summaries(
                 "tax_measures",
                 visible_tax_measures(viewer),
@@ -269,6 +292,7 @@ def api_tax_measures(viewer: Viewer, *, detail: bool = False) -> QuerySet[TaxMea
     )
     if detail:
         measures = measures.prefetch_related(
+            _summaries("legal_bases", visible_laws(viewer), "visible_legal_bases", *LAW_SUMMARY),
             _summaries(
                 "facilities", visible_facilities(viewer), "visible_facilities", *FACILITY_SUMMARY
             ),
@@ -296,7 +320,7 @@ def api_facilities(viewer: Viewer, *, detail: bool = False) -> QuerySet[Facility
 def api_partners(viewer: Viewer, *, detail: bool = False) -> QuerySet[PartnerCountry]:
     partners = visible_partners(viewer)
     if detail:
-        partners = partners.prefetch_related("agreements")
+        partners = partners.prefetch_related("agreements", "programmes")
         if viewer.is_staff:
             partners = partners.prefetch_related("contacts")
     return partners

@@ -6,7 +6,7 @@ import datetime
 import re
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -19,8 +19,11 @@ from tracker.models import (
     DraftLaw,
     Facility,
     Initiator,
+    LawRelation,
     PartnerCountry,
     ProductCategory,
+    RegistrationNumber,
+    RelationKind,
     TaxMeasure,
     TaxMeasureKind,
     Visibility,
@@ -39,6 +42,16 @@ class IdFilter(filters.NumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 99})
+class ConvocationFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 99)
         super().__init__(*args, **kwargs)
 
 
@@ -141,10 +154,52 @@ class LawFilterSet(RecordFilterSet):
     overdue = BooleanFilter(
         method="filter_overdue", label="The planned next step's date has passed."
     )
+    number = filters.CharFilter(
+        method="filter_number", label="Has had this registration number (current or earlier)."
+    )
+    act_number = filters.CharFilter(label="The signed law's number, e.g. 1234-IX.")
+    convocation = ConvocationFilter(field_name="convocation", label="The Rada's convocation.")
+    related_to = IdFilter(
+        method="filter_related_to",
+        label="Related (either way) to the bill with this id; with `relation`, only so.",
+    )
+    relation = filters.ChoiceFilter(
+        choices=RelationKind.choices,
+        method="filter_relation",
+        label="Has a relation of this kind (either way) to a bill you may see.",
+    )
+    urgent = BooleanFilter(field_name="is_urgent", label="Marked urgent by the President.")
 
     class Meta:
         model = DraftLaw
         fields = ["status", "initiator", "registration_number", "visibility"]
+
+    def filter_number(self, queryset, name, value):
+        value = value.strip()
+        earlier = RegistrationNumber.objects.filter(law=OuterRef("pk"), number=value)
+        return queryset.filter(Q(registration_number=value) | Exists(earlier))
+
+    def _related(self, queryset, *, kind: str | None, other_id: int | None):
+        # Only relations whose other end the caller may see: a hidden bill is never revealed,
+        # not even by which visible bills relate to it.
+        visible = selectors.visible_laws(viewer_for(self.request))
+        if other_id is not None:
+            visible = visible.filter(pk=other_id)
+        outgoing = LawRelation.objects.filter(law=OuterRef("pk"), other__in=visible.values("pk"))
+        incoming = LawRelation.objects.filter(other=OuterRef("pk"), law__in=visible.values("pk"))
+        if kind:
+            outgoing, incoming = outgoing.filter(kind=kind), incoming.filter(kind=kind)
+        return queryset.filter(Exists(outgoing) | Exists(incoming))
+
+    def filter_related_to(self, queryset, name, value):
+        return self._related(
+            queryset, kind=self.form.cleaned_data.get("relation") or None, other_id=int(value)
+        )
+
+    def filter_relation(self, queryset, name, value):
+        if self.form.cleaned_data.get("related_to") is not None:
+            return queryset  # applied with `related_to`
+        return self._related(queryset, kind=value, other_id=None)
 
     def filter_has_planned_step(self, queryset, name, value):
         has = Q(planned_next_step_on__isnull=False)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from .problems import CONTENT_TYPE
@@ -110,3 +115,34 @@ class RecordSerializerExtension(OpenApiSerializerExtension):
         cls = self.target if isinstance(self.target, type) else type(self.target)
         staff_view = cls(context={"viewer": Viewer.staff()})
         return auto_schema._map_basic_serializer(staff_view, direction)
+
+
+class TimelineEntrySerializerExtension(RecordSerializerExtension):
+    """Timeline entries as staff read them: the audit fields appear, as optional properties."""
+
+    target_class = "tracker.api.serializers.TimelineEntrySerializer"
+    match_subclasses = True
+
+
+class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
+    """A named enum component per choices class, e.g. `RelationKind`, instead of enums named
+    after the field (several different `kind` fields would collide)."""
+
+    target_class = "tracker.api.serializers.NamedChoiceField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        choices_class = self.target.choices_class
+        component = ResolvedComponent(
+            name=choices_class.__name__,
+            type=ResolvedComponent.SCHEMA,
+            object=choices_class,
+            schema={
+                "enum": list(choices_class.values),
+                "type": "string",
+                "description": "\n".join(
+                    f"* `{value}` - {label}" for value, label in choices_class.choices
+                ),
+            },
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref

@@ -8,17 +8,26 @@ is staff; in the schema they are optional properties.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from tracker import selectors
 from tracker.models import (
+    RELATION_INVERSE_LABELS,
     Currency,
+    DatePrecision,
     DocumentKind,
     Initiator,
+    ProceduralEventKind,
     ProductCategory,
+    ProgrammeKind,
+    RelationKind,
+    StatusChange,
     TaxMeasureKind,
     Visibility,
 )
@@ -35,6 +44,21 @@ from tracker.workflows import (
 )
 
 from .fields import RecordURLField
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """A choice field documented as a named enum component (the choices class's name)."""
+
+    def __init__(self, choices_class: type, **kwargs: Any) -> None:
+        self.choices_class = choices_class
+        super().__init__(choices=choices_class.choices, **kwargs)
+
+
+class TimelineEntryState(models.TextChoices):
+    ACTIVE = "active", "active"
+    CORRECTED = "corrected", "corrected"
+    RETRACTED = "retracted", "retracted"
+
 
 # --- Input -------------------------------------------------------------------------------
 
@@ -56,33 +80,230 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+DATE_AS_KNOWN_PATTERN = r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "pattern": DATE_AS_KNOWN_PATTERN,
+        "description": "The date as far as it is known: YYYY-MM-DD, YYYY-MM (the month only), "
+        "or null (not known).",
+    }
+)
+class DateAsKnownField(serializers.Field):
+    """'2025-07-01' (a day), '2025-07' (a month) or null (not known) -> (date, precision)."""
+
+    default_error_messages = {
+        "invalid": "Give the date as YYYY-MM-DD, the month as YYYY-MM, or null if it is not known."
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> tuple[datetime.date, str]:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        text = data.strip()
+        try:
+            if len(text) == 7:
+                return datetime.date.fromisoformat(f"{text}-01"), DatePrecision.MONTH
+            if len(text) == 10:
+                return datetime.date.fromisoformat(text), DatePrecision.DAY
+        except ValueError:
+            pass
+        self.fail("invalid")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+def _vote_field(help_text: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=450, help_text=help_text
+    )
+
+
+def _votes() -> dict[str, serializers.Field]:
+    return {
+        "votes_for": _vote_field("Votes for."),
+        "votes_against": _vote_field("Votes against."),
+        "abstained": _vote_field("Abstained."),
+        "not_voting": _vote_field("Present but did not vote."),
+        "present": _vote_field("Members present (registered) for the vote."),
+    }
+
+
+def _date_fields(default_help: str) -> dict[str, serializers.Field]:
+    return {
+        "occurred_on": DateAsKnownField(required=False, help_text=default_help),
+        "date_precision": NamedChoiceField(
+            DatePrecision,
+            required=False,
+            help_text="How much of the date is known; by default what `occurred_on` gives "
+            "(a day, a month, or unknown for null).",
+        ),
+    }
+
+
+def known_date(data: dict[str, Any], *, default_today: bool) -> dict[str, Any]:
+    """`occurred_on` and `date_precision` of validated input, as the services take them.
+
+    Absent `occurred_on` means today when `default_today`, else it is left out.
+    """
+    explicit = data.get("date_precision")
+    if "occurred_on" not in data:
+        if not default_today:
+            return {"date_precision": explicit} if explicit else {}
+        if explicit == DatePrecision.UNKNOWN:
+            return {"occurred_on": None, "date_precision": explicit}
+        return {"occurred_on": timezone.localdate(), "date_precision": explicit}
+    value = data["occurred_on"]
+    if value is None:
+        if explicit not in (None, DatePrecision.UNKNOWN):
+            raise serializers.ValidationError(
+                {
+                    "occurred_on": "Give the date (or the month) that is known, or leave "
+                    "date_precision out."
+                }
+            )
+        return {"occurred_on": None, "date_precision": DatePrecision.UNKNOWN}
+    on, precision = value
+    if explicit == DatePrecision.DAY and precision == DatePrecision.MONTH:
+        raise serializers.ValidationError(
+            {"occurred_on": "This is a month: give the day, or say date_precision is month."}
+        )
+    if explicit == DatePrecision.UNKNOWN:
+        raise serializers.ValidationError(
+            {"occurred_on": "Leave the date out (null) when it is not known."}
+        )
+    return {"occurred_on": on, "date_precision": explicit or precision}
+
+
 def transition_input_serializer(name: str, statuses: type) -> type[serializers.Serializer]:
     """The body of POST <resource>/<id>/transitions/, with the resource's status enum."""
     attrs = {
         "to": serializers.ChoiceField(choices=statuses.choices, help_text="The new status."),
-        "occurred_on": serializers.DateField(
-            required=False,
-            help_text="When it happened in the real world (YYYY-MM-DD); defaults to today. "
-            "Not in the future, not before the previous status change.",
+        **_date_fields(
+            "When it happened in the real world: YYYY-MM-DD, YYYY-MM (month known) or null "
+            "(date not known); absent means today. Not in the future. A step dated before "
+            "later steps takes its place among them."
         ),
         "note": serializers.CharField(required=False, allow_blank=True, max_length=5000),
         "source_url": serializers.URLField(required=False, allow_blank=True, max_length=500),
-        "votes_for": serializers.IntegerField(
-            required=False, allow_null=True, min_value=0, max_value=450
-        ),
-        "votes_against": serializers.IntegerField(
-            required=False, allow_null=True, min_value=0, max_value=450
-        ),
-        "abstained": serializers.IntegerField(
-            required=False, allow_null=True, min_value=0, max_value=450
-        ),
+        **_votes(),
         "expected_status": serializers.ChoiceField(
             choices=statuses.choices,
             required=False,
             help_text="The status you saw; if the record has moved since, the answer is 409.",
         ),
+        "reopening": serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="The record comes back from an end that proved not final; the note "
+            "must say why.",
+        ),
+        "after_step": serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="Id of the step this one directly follows on the timeline (for a step "
+            "learned late whose date is not known).",
+        ),
     }
     return type(name, (StrictInputSerializer,), attrs)
+
+
+class ProceduralEventInputSerializer(StrictInputSerializer):
+    kind = NamedChoiceField(ProceduralEventKind)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    occurred_on = DateAsKnownField(
+        required=False,
+        help_text="YYYY-MM-DD, YYYY-MM (month known) or null (date not known); absent means today.",
+    )
+    date_precision = NamedChoiceField(DatePrecision, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    source_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    votes_for = _vote_field("For a failed vote: votes for.")
+    votes_against = _vote_field("Votes against.")
+    abstained = _vote_field("Abstained.")
+    not_voting = _vote_field("Present but did not vote.")
+    present = _vote_field("Members present.")
+    after_step = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Id of the step this event directly follows on the timeline.",
+    )
+
+
+class CorrectionInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=5000, help_text="Why the entry is corrected.")
+    occurred_on = DateAsKnownField(
+        required=False, help_text="The right date: YYYY-MM-DD, YYYY-MM or null (not known)."
+    )
+    date_precision = NamedChoiceField(DatePrecision, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    source_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    votes_for = _vote_field("Votes for.")
+    votes_against = _vote_field("Votes against.")
+    abstained = _vote_field("Abstained.")
+    not_voting = _vote_field("Present but did not vote.")
+    present = _vote_field("Members present.")
+    kind = NamedChoiceField(
+        ProceduralEventKind, required=False, help_text="Procedural events only."
+    )
+    title = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="Procedural events only."
+    )
+
+
+class RetractionInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=5000, help_text="Why the entry is retracted.")
+
+
+class LawIdentifiersInputSerializer(StrictInputSerializer):
+    """PATCH laws/<id>/ (staff): the bill's identifiers and procedure."""
+
+    registration_number = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32
+    )
+    registration_date = serializers.DateField(required=False, allow_null=True)
+    convocation = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=99
+    )
+    act_number = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    act_date = serializers.DateField(required=False, allow_null=True)
+    is_urgent = serializers.BooleanField(required=False)
+    shortened_procedure = serializers.BooleanField(required=False)
+    needs_constitutional_majority = serializers.BooleanField(required=False)
+    lead_committee = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    lead_committee_received_on = serializers.DateField(required=False, allow_null=True)
+
+
+class RegistrationNumberInputSerializer(StrictInputSerializer):
+    number = serializers.CharField(max_length=32, help_text="An earlier number, e.g. 1234.")
+    registered_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class RelationInputSerializer(StrictInputSerializer):
+    kind = NamedChoiceField(RelationKind, help_text="This bill is <kind> the other.")
+    other = serializers.IntegerField(min_value=1, help_text="Id of the other bill.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class CommitteeInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=300)
+    received_on = serializers.DateField(required=False, allow_null=True)
+
+
+class EntryIntoForceInputSerializer(StrictInputSerializer):
+    provisions = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    on = serializers.DateField(required=False, allow_null=True)
+    condition = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 # --- Shared output parts -----------------------------------------------------------------
@@ -96,26 +317,143 @@ def allowed_transition_serializer(name: str, statuses: type) -> type[serializers
     )
 
 
+TIMELINE_STAFF_FIELDS = frozenset(
+    {"state", "correction_reason", "retraction_reason", "retracted_at", "recorded_by"}
+)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    """One entry of a record's timeline: a status change or a procedural event.
+
+    Staff also read entries that were corrected or retracted, with the staff-only fields;
+    everyone else reads the timeline as it stands, without them.
+    """
+
+    statuses: type
+
+    def get_fields(self):
+        fields = super().get_fields()
+        viewer = self.context.get("viewer")
+        if not (viewer is not None and viewer.is_staff):
+            for name in TIMELINE_STAFF_FIELDS & fields.keys():
+                del fields[name]
+        return fields
+
+    def to_representation(self, entry) -> dict[str, Any]:
+        step = isinstance(entry, StatusChange)
+        data: dict[str, Any] = {
+            "entry": "status_change" if step else "procedural_event",
+            "id": entry.pk,
+            "from_status": entry.from_status if step else None,
+            "to_status": entry.to_status if step else None,
+            "to_label": str(self.statuses(entry.to_status).label) if step else None,
+            "is_reopening": entry.is_reopening if step else False,
+            "kind": None if step else entry.kind,
+            "kind_label": None if step else entry.get_kind_display(),
+            "title": "" if step else entry.title,
+            "occurred_on": entry.date_text or None,
+            "date_precision": entry.date_precision,
+            "recorded_at": serializers.DateTimeField().to_representation(entry.recorded_at),
+            "note": entry.note,
+            "source_url": entry.source_url,
+            "votes_for": entry.votes_for,
+            "votes_against": entry.votes_against,
+            "abstained": entry.abstained,
+            "not_voting": entry.not_voting,
+            "present": entry.present,
+            "corrects": entry.corrects_id,
+        }
+        fields = self.fields
+        if "state" in fields:
+            data["state"] = (
+                "active"
+                if entry.is_active
+                else ("retracted" if entry.retracted_at is not None else "corrected")
+            )
+            data["correction_reason"] = entry.correction_reason
+            data["retraction_reason"] = entry.retraction_reason
+            data["retracted_at"] = (
+                serializers.DateTimeField().to_representation(entry.retracted_at)
+                if entry.retracted_at is not None
+                else None
+            )
+            data["recorded_by"] = entry.recorded_by.get_username() if entry.recorded_by else None
+        return data
+
+
+def _staff_timeline(field: serializers.Field) -> serializers.Field:
+    field.help_text = f"Staff only; absent for partners and the public. {field.help_text or ''}"
+    return field
+
+
 def history_serializer(name: str, statuses: type) -> type[serializers.Serializer]:
+    """A record's timeline entry, with the record type's status enum."""
     attrs = {
-        "id": serializers.IntegerField(),
-        "from_status": serializers.ChoiceField(choices=statuses.choices),
-        "to_status": serializers.ChoiceField(choices=statuses.choices),
-        "to_label": serializers.SerializerMethodField(),
-        "occurred_on": serializers.DateField(),
-        "recorded_at": serializers.DateTimeField(),
-        "note": serializers.CharField(),
-        "source_url": serializers.CharField(),
-        "votes_for": serializers.IntegerField(allow_null=True),
-        "votes_against": serializers.IntegerField(allow_null=True),
-        "abstained": serializers.IntegerField(allow_null=True),
+        "statuses": statuses,
+        "entry": serializers.ChoiceField(
+            choices=[("status_change", "status_change"), ("procedural_event", "procedural_event")],
+            read_only=True,
+            help_text="A status change (a step) or a procedural event (no change of status).",
+        ),
+        "id": serializers.IntegerField(read_only=True, help_text="Unique per kind of entry."),
+        "from_status": serializers.ChoiceField(
+            choices=statuses.choices, read_only=True, allow_null=True
+        ),
+        "to_status": serializers.ChoiceField(
+            choices=statuses.choices, read_only=True, allow_null=True
+        ),
+        "to_label": serializers.CharField(read_only=True, allow_null=True),
+        "is_reopening": serializers.BooleanField(
+            read_only=True, help_text="A step back from an end that proved not final."
+        ),
+        "kind": NamedChoiceField(
+            ProceduralEventKind,
+            read_only=True,
+            allow_null=True,
+            help_text="Procedural events: what happened.",
+        ),
+        "kind_label": serializers.CharField(read_only=True, allow_null=True),
+        "title": serializers.CharField(read_only=True),
+        "occurred_on": serializers.CharField(
+            read_only=True,
+            allow_null=True,
+            help_text="As far as it is known: YYYY-MM-DD, YYYY-MM, or null (not known).",
+        ),
+        "date_precision": NamedChoiceField(DatePrecision, read_only=True),
+        "recorded_at": serializers.DateTimeField(read_only=True),
+        "note": serializers.CharField(read_only=True),
+        "source_url": serializers.CharField(read_only=True),
+        "votes_for": serializers.IntegerField(read_only=True, allow_null=True),
+        "votes_against": serializers.IntegerField(read_only=True, allow_null=True),
+        "abstained": serializers.IntegerField(read_only=True, allow_null=True),
+        "not_voting": serializers.IntegerField(read_only=True, allow_null=True),
+        "present": serializers.IntegerField(read_only=True, allow_null=True),
+        "corrects": serializers.IntegerField(
+            read_only=True,
+            allow_null=True,
+            help_text="Id of the entry (of the same kind) this one corrected.",
+        ),
+        "state": _staff_timeline(NamedChoiceField(TimelineEntryState, required=False)),
+        "correction_reason": _staff_timeline(serializers.CharField(required=False)),
+        "retraction_reason": _staff_timeline(serializers.CharField(required=False)),
+        "retracted_at": _staff_timeline(serializers.DateTimeField(required=False, allow_null=True)),
+        "recorded_by": _staff_timeline(
+            serializers.CharField(required=False, allow_null=True, help_text="Username.")
+        ),
     }
+    return type(name, (TimelineEntrySerializer,), attrs)
 
-    def get_to_label(self, obj) -> str:
-        return str(statuses(obj.to_status).label)
 
-    attrs["get_to_label"] = get_to_label
-    return type(name, (serializers.Serializer,), attrs)
+def retraction_result_serializer(name: str, entry_serializer: type) -> type:
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "status": serializers.CharField(help_text="The record's status after the retraction."),
+            "status_label": serializers.CharField(),
+            "entry": entry_serializer(help_text="The retracted entry."),
+        },
+    )
 
 
 @extend_schema_field({"type": "string", "description": "The status in words."})
@@ -126,6 +464,10 @@ class StatusLabelField(serializers.Field):
         self.workflow = workflow
         kwargs.update(source="status", read_only=True)
         super().__init__(**kwargs)
+
+    def __deepcopy__(self, memo: dict) -> StatusLabelField:
+        # The workflow is shared, immutable data (with mapping proxies that cannot be copied).
+        return type(self)(self.workflow, **self._kwargs)
 
     def to_representation(self, value: str) -> str:
         return self.workflow.label(value)
@@ -201,31 +543,146 @@ class LawDocumentSerializer(serializers.Serializer):
     published_on = serializers.DateField(read_only=True, allow_null=True)
 
 
+class RegistrationNumberSerializer(serializers.Serializer):
+    number = serializers.CharField(read_only=True)
+    registered_on = serializers.DateField(read_only=True, allow_null=True)
+    current = serializers.BooleanField(
+        read_only=True, help_text="Whether this is the bill's number now."
+    )
+
+
+class LawCommitteeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    received_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class EntryIntoForceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    provisions = serializers.CharField(
+        read_only=True, help_text="Which parts enter into force; empty for the whole law."
+    )
+    on = serializers.DateField(read_only=True, allow_null=True)
+    condition = serializers.CharField(
+        read_only=True, help_text="A condition instead of or beside the date (whichever first)."
+    )
+
+
+class LawRelationSerializer(serializers.Serializer):
+    kind = NamedChoiceField(RelationKind, read_only=True)
+    label = serializers.CharField(
+        read_only=True,
+        help_text="How the relation reads from this bill, e.g. 'alternative to' or "
+        "'has the alternative'.",
+    )
+    direction = serializers.ChoiceField(
+        choices=[("outgoing", "outgoing"), ("incoming", "incoming")],
+        read_only=True,
+        help_text="`outgoing`: this bill is <label> the other; `incoming`: recorded on the "
+        "other bill.",
+    )
+    note = serializers.CharField(read_only=True)
+    law = LawSummarySerializer(read_only=True, help_text="The other bill.")
+
+
+def law_relations(law) -> list[dict[str, Any]]:
+    """Both ends of the bill's relations, each read from this bill (prefetched, visible only)."""
+    outgoing = [
+        {
+            "kind": r.kind,
+            "label": str(RelationKind(r.kind).label),
+            "direction": "outgoing",
+            "note": r.note,
+            "law": r.other,
+        }
+        for r in law.visible_relations
+    ]
+    incoming = [
+        {
+            "kind": r.kind,
+            "label": str(RELATION_INVERSE_LABELS[RelationKind(r.kind)]),
+            "direction": "incoming",
+            "note": r.note,
+            "law": r.law,
+        }
+        for r in law.visible_inverse_relations
+    ]
+    return outgoing + incoming
+
+
 class LawSerializer(RecordSerializer):
     url = RecordURLField(view_name="api:law-detail")
     status = serializers.ChoiceField(choices=LawStatus.choices, read_only=True)
     status_label = StatusLabelField(LAW_WORKFLOW)
     partners = PartnerCodesField()
-    registration_number = serializers.CharField(read_only=True, allow_null=True)
+    registration_number = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The bill's current number."
+    )
     registration_date = serializers.DateField(read_only=True, allow_null=True)
+    convocation = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The Rada's convocation, e.g. 9."
+    )
     title_en = serializers.CharField(read_only=True)
     title_uk = serializers.CharField(read_only=True)
     initiator = serializers.ChoiceField(choices=Initiator.choices, read_only=True)
-    lead_committee = serializers.CharField(read_only=True)
+    lead_committee = serializers.CharField(read_only=True, help_text="The main committee.")
+    lead_committee_received_on = serializers.DateField(read_only=True, allow_null=True)
+    is_urgent = serializers.BooleanField(
+        read_only=True, help_text="Marked urgent by the President."
+    )
+    shortened_procedure = serializers.BooleanField(read_only=True)
+    needs_constitutional_majority = serializers.BooleanField(
+        read_only=True, help_text="Adoption needs 300 votes (a constitutional amendment)."
+    )
+    act_number = serializers.CharField(
+        read_only=True, help_text="The signed law's number, e.g. 1234-IX; empty until then."
+    )
+    act_date = serializers.DateField(read_only=True, allow_null=True)
     planned_next_step = serializers.CharField(read_only=True)
     planned_next_step_on = serializers.DateField(read_only=True, allow_null=True)
-    effective_date = serializers.DateField(read_only=True, allow_null=True)
+    effective_date = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The first dated entry into force."
+    )
 
 
 class LawDetailSerializer(LawSerializer):
     summary_en = serializers.CharField(read_only=True)
     summary_uk = serializers.CharField(read_only=True)
+    registration_numbers = serializers.SerializerMethodField(
+        help_text="Every number the bill has had: the current one first, then earlier ones."
+    )
+    other_committees = LawCommitteeSerializer(many=True, read_only=True)
+    relations = serializers.SerializerMethodField(
+        help_text="Related bills you may see, from both ends of each relation."
+    )
+    entries_into_force = EntryIntoForceSerializer(many=True, read_only=True)
     documents = LawDocumentSerializer(many=True, read_only=True)
     tax_measures = TaxMeasureSummarySerializer(
         source="visible_tax_measures", many=True, read_only=True
     )
     facilities = FacilitySummarySerializer(source="visible_facilities", many=True, read_only=True)
     internal_notes = _staff_only(serializers.CharField(required=False))
+
+    @extend_schema_field(RegistrationNumberSerializer(many=True))
+    def get_registration_numbers(self, obj) -> list[dict[str, Any]]:
+        numbers = []
+        if obj.registration_number:
+            numbers.append(
+                {
+                    "number": obj.registration_number,
+                    "registered_on": obj.registration_date,
+                    "current": True,
+                }
+            )
+        numbers += [
+            {"number": n.number, "registered_on": n.registered_on, "current": False}
+            for n in obj.other_numbers.all()
+        ]
+        return RegistrationNumberSerializer(numbers, many=True).data
+
+    @extend_schema_field(LawRelationSerializer(many=True))
+    def get_relations(self, obj) -> list[dict[str, Any]]:
+        return LawRelationSerializer(law_relations(obj), many=True, context=self.context).data
 
 
 # --- Tax measures ------------------------------------------------------------------------
@@ -252,8 +709,21 @@ class TaxMeasureSerializer(RecordSerializer):
     amount_currency = serializers.ChoiceField(
         choices=Currency.choices, read_only=True, allow_blank=True
     )
+    other_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=TaxMeasureKind.choices),
+        read_only=True,
+        help_text="Further kinds of tax the measure covers beside `kind`.",
+    )
     starts_on = serializers.DateField(read_only=True, allow_null=True)
+    start_condition = serializers.CharField(
+        read_only=True,
+        help_text="When it starts, if on a condition rather than (or beside) a date.",
+    )
     sunset_on = serializers.DateField(read_only=True, allow_null=True)
+    sunset_condition = serializers.CharField(
+        read_only=True,
+        help_text="A condition ending it, e.g. '... or EU accession, whichever first'.",
+    )
     estimated_fiscal_cost = serializers.DecimalField(
         max_digits=18, decimal_places=2, read_only=True, allow_null=True
     )
@@ -265,6 +735,12 @@ class TaxMeasureSerializer(RecordSerializer):
 class TaxMeasureDetailSerializer(TaxMeasureSerializer):
     description_en = serializers.CharField(read_only=True)
     description_uk = serializers.CharField(read_only=True)
+    legal_bases = LawSummarySerializer(
+        source="visible_legal_bases",
+        many=True,
+        read_only=True,
+        help_text="Every law the measure rests on (the main one included) that you may see.",
+    )
     facilities = FacilitySummarySerializer(source="visible_facilities", many=True, read_only=True)
     internal_notes = _staff_only(serializers.CharField(required=False))
 
@@ -319,6 +795,15 @@ class ContactSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
+class CooperationProgrammeSerializer(serializers.Serializer):
+    name_en = serializers.CharField(read_only=True)
+    name_uk = serializers.CharField(read_only=True)
+    kind = NamedChoiceField(ProgrammeKind, read_only=True)
+    status = serializers.ChoiceField(choices=CooperationStatus.choices, read_only=True)
+    started_on = serializers.DateField(read_only=True, allow_null=True)
+    url = serializers.CharField(read_only=True)
+
+
 class PartnerSerializer(RecordSerializer):
     url = RecordURLField(view_name="api:partner-detail")
     code = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2 code.")
@@ -338,6 +823,9 @@ class PartnerDetailSerializer(PartnerSerializer):
     summary_en = serializers.CharField(read_only=True)
     summary_uk = serializers.CharField(read_only=True)
     agreements = AgreementSerializer(many=True, read_only=True)
+    programmes = CooperationProgrammeSerializer(
+        many=True, read_only=True, help_text="Lines of cooperation, each at its own stage."
+    )
     contacts = _staff_only(ContactSerializer(many=True, required=False))
     internal_notes = _staff_only(serializers.CharField(required=False))
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -26,11 +27,20 @@ from tracker.models import (
     DraftLaw,
     Facility,
     PartnerCountry,
+    ProceduralEvent,
+    StatusChange,
     TaxMeasure,
+    TimelineEntry,
     TrackedRecord,
 )
+from tracker.services import laws as law_services
 from tracker.services.errors import TransitionNotAllowed
-from tracker.services.transitions import record_transition
+from tracker.services.transitions import (
+    correct_entry,
+    record_procedural_event,
+    record_transition,
+    retract_entry,
+)
 
 from . import filters
 from . import serializers as s
@@ -43,6 +53,8 @@ from .response_cache import cached_read
 from .rows import EVENT_COLUMNS, ListRows, render_events
 
 MAX_ID = filters.MAX_ID
+VOTE_FIELDS = ("votes_for", "votes_against", "abstained", "not_voting", "present")
+ENTRY_PATH = r"history/(?P<entry>status_change|procedural_event)/(?P<entry_id>[0-9]+)"
 
 
 class ApiViewMixin(ConditionalGetMixin):
@@ -84,14 +96,16 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return selectors.visible_records(self.model, self.viewer)
 
     def get_serializer_class(self):
+        post = self.request is not None and self.request.method == "POST"
         return {
             "retrieve": self.detail_serializer_class,
             "history": self.history_serializer_class,
             "transitions": (
-                self.transition_serializer_class
-                if self.request is not None and self.request.method == "POST"
-                else self.allowed_serializer_class
+                self.transition_serializer_class if post else self.allowed_serializer_class
             ),
+            "procedural_events": s.ProceduralEventInputSerializer,
+            "correct_entry": s.CorrectionInputSerializer,
+            "retract_entry": s.RetractionInputSerializer,
         }.get(self.action, self.serializer_class)
 
     def get_object(self):
@@ -122,10 +136,10 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     @cached_read
     def history(self, request, *args, **kwargs):
-        """The record's status changes, oldest first."""
+        """The record's timeline: steps and procedural events in order."""
         record = self.get_object()
-        changes = selectors.status_history(record)
-        return Response(self.get_serializer(changes, many=True).data)
+        entries = selectors.timeline(record, self.viewer)
+        return Response(self.get_serializer(entries, many=True).data)
 
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def transitions(self, request, *args, **kwargs):
@@ -147,7 +161,8 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
             and user.has_perm(f"tracker.transition_{self.model._meta.model_name}")
         )
 
-    def _record_transition(self, record: TrackedRecord) -> Response:
+    def _require_staff_writer(self) -> None:
+        """Staff with the record type's transition permission; partners 403, anonymous 401."""
         request = self.request
         if isinstance(request.user, PartnerPrincipal):
             raise exceptions.PermissionDenied("Partners have read access only.")
@@ -155,33 +170,159 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
             raise exceptions.NotAuthenticated()
         if not self._may_transition():
             raise exceptions.PermissionDenied(
-                f"You may not record {self.model._meta.verbose_name} status changes."
+                f"You may not record {self.model._meta.verbose_name} changes."
             )
-        serializer = self.get_serializer(data=request.data)
+
+    def _input(self, serializer_class=None) -> dict:
+        serializer = (serializer_class or self.get_serializer_class())(
+            data=self.request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
+        return serializer.validated_data
+
+    def _after_step(self, record: TrackedRecord, step_id: int | None) -> StatusChange | None:
+        if step_id is None:
+            return None
+        step = (
+            StatusChange.objects.filter(
+                pk=step_id,
+                content_type=ContentType.objects.get_for_model(self.model),
+                record_id=record.pk,
+                is_active=True,
+            )
+            .select_related("content_type")
+            .first()
+        )
+        if step is None:
+            raise exceptions.ValidationError(
+                {"after_step": ["Give the id of a step on this record's current timeline."]}
+            )
+        return step
+
+    def _detail(self, record: TrackedRecord, code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.api_records(self.model, self.viewer, detail=True).get(pk=record.pk)
+        body = self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
+        return Response(body, status=code)
+
+    def _entry(self, entry: TimelineEntry, code: int) -> Response:
+        body = self.history_serializer_class(entry, context=self.get_serializer_context()).data
+        return Response(body, status=code)
+
+    def _record_transition(self, record: TrackedRecord) -> Response:
+        self._require_staff_writer()
+        data = self._input()
+        with _service_errors():
             record_transition(
                 record=record,
                 to_status=data["to"],
-                occurred_on=data.get("occurred_on") or timezone.localdate(),
-                recorded_by=request.user,
+                **s.known_date(data, default_today=True),
+                recorded_by=self.request.user,
                 note=data.get("note", ""),
                 source_url=data.get("source_url", ""),
-                votes_for=data.get("votes_for"),
-                votes_against=data.get("votes_against"),
-                abstained=data.get("abstained"),
+                **{name: data.get(name) for name in VOTE_FIELDS},
                 expected_status=data.get("expected_status"),
+                reopening=data.get("reopening", False),
+                after_step=self._after_step(record, data.get("after_step")),
             )
-        except TransitionNotAllowed as exc:
-            raise TransitionConflict(
-                exc.message, allowed=exc.allowed, current_status=exc.current_status
-            ) from exc
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_validation_errors(exc)) from exc
-        fresh = selectors.api_records(self.model, self.viewer, detail=True).get(pk=record.pk)
-        body = self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self._detail(record, status.HTTP_201_CREATED)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="procedural-events",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def procedural_events(self, request, *args, **kwargs):
+        record = self.get_object()
+        self._require_staff_writer()
+        data = self._input()
+        with _service_errors():
+            event = record_procedural_event(
+                record=record,
+                kind=data["kind"],
+                **s.known_date(data, default_today=True),
+                recorded_by=request.user,
+                title=data.get("title", ""),
+                note=data.get("note", ""),
+                source_url=data.get("source_url", ""),
+                **{name: data.get(name) for name in VOTE_FIELDS},
+                after_step=self._after_step(record, data.get("after_step")),
+            )
+        return self._entry(event, status.HTTP_201_CREATED)
+
+    def _timeline_entry(self, record: TrackedRecord) -> TimelineEntry:
+        model = StatusChange if self.kwargs["entry"] == "status_change" else ProceduralEvent
+        entry_id = int(self.kwargs["entry_id"])
+        if entry_id > MAX_ID:
+            raise exceptions.NotFound()
+        entry = model.objects.filter(
+            pk=entry_id,
+            content_type=ContentType.objects.get_for_model(self.model),
+            record_id=record.pk,
+        ).first()
+        if entry is None:
+            raise exceptions.NotFound("No such entry on this record's timeline.")
+        return entry
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=ENTRY_PATH + "/correct",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def correct_entry(self, request, *args, **kwargs):
+        record = self.get_object()
+        self._require_staff_writer()
+        entry = self._timeline_entry(record)
+        data = dict(self._input())
+        reason = data.pop("reason")
+        changes = {k: v for k, v in data.items() if k not in ("occurred_on", "date_precision")}
+        changes.update(s.known_date(data, default_today=False))
+        with _service_errors():
+            new = correct_entry(
+                entry=entry, recorded_by=request.user, reason=reason, changes=changes
+            )
+        return self._entry(new, status.HTTP_201_CREATED)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=ENTRY_PATH + "/retract",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def retract_entry(self, request, *args, **kwargs):
+        record = self.get_object()
+        self._require_staff_writer()
+        entry = self._timeline_entry(record)
+        data = self._input()
+        with _service_errors():
+            old = retract_entry(entry=entry, recorded_by=request.user, reason=data["reason"])
+        record.refresh_from_db(fields=["status"])
+        old = type(old).objects.select_related("recorded_by").get(pk=old.pk)
+        context = self.get_serializer_context()
+        return Response(
+            {
+                "status": record.status,
+                "status_label": self.model.workflow.label(record.status),
+                "entry": self.history_serializer_class(old, context=context).data,
+            }
+        )
+
+
+@contextmanager
+def _service_errors():
+    """A service's refusals as API problems: 409 for the workflow, 400 for bad input."""
+    try:
+        yield
+    except TransitionNotAllowed as exc:
+        raise TransitionConflict(
+            exc.message, allowed=exc.allowed, current_status=exc.current_status
+        ) from exc
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(_validation_errors(exc)) from exc
 
 
 def _validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -189,6 +330,200 @@ def _validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
         renamed = {"to_status": "to"}
         return {renamed.get(k, k): v for k, v in exc.message_dict.items()}
     return {"non_field_errors": exc.messages}
+
+
+# --- Laws: identifiers, numbers, relations, committees, entries into force (staff) ---------
+
+LAW_WRITE_ERRORS = "400 with what to fix; 403 for partners and staff without the right."
+
+
+class LawWritesMixin:
+    """Staff writes on a bill beside its status; each reaches partners as `law.updated`."""
+
+    def _law_write(self):
+        law = self.get_object()
+        self._require_staff_writer()
+        return law
+
+    @extend_schema(
+        summary="Set a draft law's identifiers (staff)",
+        description="Numbers, act number and date, convocation, urgency, shortened procedure, "
+        "constitutional majority, main committee and when it received the bill. Only the "
+        f"fields sent change. {LAW_WRITE_ERRORS}",
+        request=s.LawIdentifiersInputSerializer,
+        responses={200: s.LawDetailSerializer},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        law = self._law_write()
+        data = self._input(s.LawIdentifiersInputSerializer)
+        with _service_errors():
+            law_services.set_law_identifiers(law=law, actor=request.user, **data)
+        return self._detail(law)
+
+    @extend_schema(
+        summary="Add an earlier registration number (staff)",
+        description="A number the bill had before its current one (1234 before 1234-д). A "
+        f"number belongs to one bill only. {LAW_WRITE_ERRORS}",
+        request=s.RegistrationNumberInputSerializer,
+        responses={201: s.LawDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="registration-numbers", filter_backends=[])
+    def add_registration_number(self, request, *args, **kwargs):
+        law = self._law_write()
+        data = self._input(s.RegistrationNumberInputSerializer)
+        with _service_errors():
+            law_services.add_registration_number(law=law, actor=request.user, **data)
+        return self._detail(law, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove an earlier registration number (staff)",
+        parameters=[OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"registration-numbers/(?P<number>[^/]+)",
+        filter_backends=[],
+    )
+    def remove_registration_number(self, request, *args, **kwargs):
+        law = self._law_write()
+        with _service_errors():
+            law_services.remove_registration_number(
+                law=law, number=kwargs["number"], actor=request.user
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Relate this bill to another (staff)",
+        description="This bill is `kind` the other (e.g. an alternative to it). Shown on both "
+        f"bills. {LAW_WRITE_ERRORS}",
+        request=s.RelationInputSerializer,
+        responses={201: s.LawDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="relations", filter_backends=[])
+    def relate(self, request, *args, **kwargs):
+        law = self._law_write()
+        data = self._input(s.RelationInputSerializer)
+        other = DraftLaw.objects.filter(pk=data["other"]).first()
+        if other is None:
+            raise exceptions.ValidationError({"other": [f"No bill has the id {data['other']}."]})
+        with _service_errors():
+            law_services.relate_laws(
+                law=law,
+                kind=data["kind"],
+                other=other,
+                note=data.get("note", ""),
+                actor=request.user,
+            )
+        return self._detail(law, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove a relation (staff)",
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter("other_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"relations/(?P<kind>[a-z_]+)/(?P<other_id>[0-9]+)",
+        filter_backends=[],
+    )
+    def unrelate(self, request, *args, **kwargs):
+        law = self._law_write()
+        other_id = int(kwargs["other_id"])
+        other = DraftLaw.objects.filter(pk=other_id).first() if other_id <= MAX_ID else None
+        if other is None:
+            raise exceptions.NotFound("No such bill.")
+        with _service_errors():
+            law_services.unrelate_laws(
+                law=law, kind=kwargs["kind"], other=other, actor=request.user
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Add another committee (staff)",
+        description=f"A committee beside the main one, with the date it received the bill. "
+        f"{LAW_WRITE_ERRORS}",
+        request=s.CommitteeInputSerializer,
+        responses={201: s.LawDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="committees", filter_backends=[])
+    def add_committee(self, request, *args, **kwargs):
+        law = self._law_write()
+        data = self._input(s.CommitteeInputSerializer)
+        with _service_errors():
+            law_services.add_committee(law=law, actor=request.user, **data)
+        return self._detail(law, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove another committee (staff)",
+        parameters=[OpenApiParameter("committee_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"committees/(?P<committee_id>[0-9]+)",
+        filter_backends=[],
+    )
+    def remove_committee(self, request, *args, **kwargs):
+        law = self._law_write()
+        with _service_errors():
+            law_services.remove_committee(
+                law=law, committee=_small_id(kwargs["committee_id"]), actor=request.user
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Add an entry into force (staff)",
+        description="When the law, or some of its provisions, enters into force: a date, a "
+        "condition, or both. Never before publication. The law's `effective_date` is the "
+        f"earliest dated entry. {LAW_WRITE_ERRORS}",
+        request=s.EntryIntoForceInputSerializer,
+        responses={201: s.LawDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="entries-into-force", filter_backends=[])
+    def add_entry_into_force(self, request, *args, **kwargs):
+        law = self._law_write()
+        data = self._input(s.EntryIntoForceInputSerializer)
+        with _service_errors():
+            law_services.add_entry_into_force(law=law, actor=request.user, **data)
+        return self._detail(law, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove an entry into force (staff)",
+        description="A law in force keeps at least one.",
+        parameters=[OpenApiParameter("entry_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"entries-into-force/(?P<entry_id>[0-9]+)",
+        filter_backends=[],
+    )
+    def remove_entry_into_force(self, request, *args, **kwargs):
+        law = self._law_write()
+        with _service_errors():
+            law_services.remove_entry_into_force(
+                law=law, entry=_small_id(kwargs["entry_id"]), actor=request.user
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _small_id(text: str) -> int:
+    value = int(text)
+    if value > MAX_ID:
+        raise exceptions.NotFound()
+    return value
 
 
 # --- Per resource ------------------------------------------------------------------------
@@ -201,6 +536,18 @@ ETAG_HEADER = OpenApiParameter(
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (its ETag) is current.")
 COMMON_ORDERING = ["updated_at", "created_at", "id", "status"]
+ENTRY_PARAMETERS = [
+    OpenApiParameter(
+        "entry",
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        enum=["status_change", "procedural_event"],
+        description="The kind of timeline entry.",
+    ),
+    OpenApiParameter(
+        "entry_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The entry's id."
+    ),
+]
 
 
 def _record_schema(cls, name: str, plural: str):
@@ -220,10 +567,40 @@ def _record_schema(cls, name: str, plural: str):
                 responses={200: cls.detail_serializer_class, 304: NOT_MODIFIED},
             ),
             history=extend_schema(
-                summary=f"Status history of one {name}",
-                description="Every recorded status change, oldest first.",
+                summary=f"Timeline of one {name}",
+                description="Status changes and procedural events in the order they happened "
+                "(a step learned late takes its place). Dates are given as far as they are "
+                "known: `2025-07-01`, `2025-07`, or null. Partners and the public read the "
+                "timeline as it stands; staff also read corrected and retracted entries, with "
+                "who recorded them and why they were replaced.",
                 parameters=[ETAG_HEADER],
                 responses={200: cls.history_serializer_class(many=True), 304: NOT_MODIFIED},
+            ),
+            procedural_events=extend_schema(
+                summary=f"Record a procedural event of one {name} (staff)",
+                description="Something that happened without a change of status: a hearing, "
+                "a consultation, a failed vote (with its count)... 201 with the entry.",
+                request=s.ProceduralEventInputSerializer,
+                responses={201: cls.history_serializer_class},
+            ),
+            correct_entry=extend_schema(
+                summary=f"Correct an entry of one {name}'s timeline (staff)",
+                description="Records a corrected copy that replaces the entry (which staff "
+                "still see); send the reason and what changes. 201 with the new entry; 409 if "
+                "the entry was already corrected or retracted, or the corrected date would "
+                "leave a path the workflow does not allow.",
+                parameters=ENTRY_PARAMETERS,
+                request=s.CorrectionInputSerializer,
+                responses={201: cls.history_serializer_class},
+            ),
+            retract_entry=extend_schema(
+                summary=f"Retract an entry of one {name}'s timeline (staff)",
+                description="For an entry recorded by mistake. The status is recomputed from "
+                "the remaining steps; 409 if they would not make an allowed path or the entry "
+                "is no longer active.",
+                parameters=ENTRY_PARAMETERS,
+                request=s.RetractionInputSerializer,
+                responses={200: cls.retraction_serializer_class},
             ),
             transitions=[
                 extend_schema(
@@ -257,19 +634,22 @@ def _record_viewset(
     filterset,
     ordering_fields: list[str],
     ordering: tuple[str, ...] = ("-updated_at",),
+    bases: tuple[type, ...] = (),
 ):
     prefix = model.__name__.replace("DraftLaw", "Law").replace("PartnerCountry", "Partner")
     statuses = model.workflow.statuses
+    history = s.history_serializer(f"{prefix}TimelineEntrySerializer", statuses)
     base = type(
         f"{prefix}ViewSet",
-        (RecordViewSet,),
+        (*bases, RecordViewSet),
         {
             "__doc__": f"{plural.capitalize()}.",
             "model": model,
             "serializer_class": list_serializer,
             "detail_serializer_class": detail_serializer,
-            "history_serializer_class": s.history_serializer(
-                f"{prefix}StatusChangeSerializer", statuses
+            "history_serializer_class": history,
+            "retraction_serializer_class": s.retraction_result_serializer(
+                f"{prefix}RetractionSerializer", history
             ),
             "allowed_serializer_class": s.allowed_transition_serializer(
                 f"{prefix}AllowedTransitionSerializer", statuses
@@ -293,6 +673,7 @@ LawViewSet = _record_viewset(
     detail_serializer=s.LawDetailSerializer,
     filterset=filters.LawFilterSet,
     ordering_fields=[*COMMON_ORDERING, "title_en", "title_uk"],
+    bases=(LawWritesMixin,),
 )
 TaxMeasureViewSet = _record_viewset(
     name="tax measure",
