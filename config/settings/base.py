@@ -212,6 +212,15 @@ WEBHOOKS_SECRET_GRACE_HOURS = float(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS"
 WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", "5"))
 # Certificates to trust for https endpoints; empty means the system's.
 WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "") or None
+# Egress proxy for webhooks, e.g. "http://proxy.internal:3128"; empty: connect directly.
+# The target is resolved and checked against the SSRF rules first; the proxy is then asked
+# for a tunnel to the checked address.
+WEBHOOKS_PROXY = os.environ.get("WEBHOOKS_PROXY", "") or None
+# Seconds to wait after failed attempt 1, 2, ...; after the last one the delivery has failed.
+WEBHOOKS_RETRY_SCHEDULE = tuple(
+    float(seconds)
+    for seconds in env_list("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+)
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -229,6 +238,9 @@ TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:8000")
 # Development only: let webhooks reach loopback and private addresses.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", True)
+# The check a webhook URL must pass to be subscribed: the notification side's SSRF rule
+# (services sit below notifications and are told where it is, not importing it).
+WEBHOOKS_URL_CHECK = "tracker.notifications.ssrf.check_url"
 
 LOGIN_URL = "admin:login"
 
