@@ -9,6 +9,8 @@ app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["tracker.notifications"])
+# Heartbeat, fan-out timing and metrics files (tracker/ops/signals.py).
+app.autodiscover_tasks(["tracker.ops"], related_name="signals")
 
 
 @task_prerun.connect

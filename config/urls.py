@@ -2,8 +2,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from tracker.api.problems import api_not_found
+from tracker.ops import views as ops_views
 
 urlpatterns = [
+    # Operations (tracker/ops): no login; /metrics has its own guard.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Notifications: before any other api/v1/ include.

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tracker.ops.middleware.RequestMetricsMiddleware",  # first: times all the others
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -244,11 +245,47 @@ WEBHOOKS_URL_CHECK = "tracker.notifications.ssrf.check_url"
 
 LOGIN_URL = "admin:login"
 
+# --- Operations (tracker/ops; README "Operating it") ----------------------------------------
+# "json": one JSON object per log line (requests, delivery attempts with event id, delivery
+# id and webhook-id, everything else), for a log collector; "plain": for people.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set LOG_FORMAT to plain or json.")
+# Prometheus metrics at /metrics: off unless enabled; each guard that is set must pass (a
+# bearer token, client addresses or networks); with neither set nobody is let in.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+# /readyz: a worker must have finished a sweep within this many seconds (two intervals by
+# default), no delivery may be due for longer than the threshold, the broker must answer
+# within the timeout.
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = float(
+    os.environ.get("READYZ_HEARTBEAT_MAX_AGE_SECONDS", str(2 * NOTIFICATIONS_SWEEP_SECONDS))
+)
+READYZ_DUE_DELIVERY_MAX_AGE_SECONDS = float(
+    os.environ.get("READYZ_DUE_DELIVERY_MAX_AGE_SECONDS", "600")
+)
+READYZ_TIMEOUT_SECONDS = float(os.environ.get("READYZ_TIMEOUT_SECONDS", "2"))
+# Where the worker's heartbeat is kept without Redis (one machine: the embedded mode).
+OPS_HEARTBEAT_FILE = VAR_DIR / "worker-heartbeat"
+# A worker's log lines go through the formatter below, not Celery's own, in JSON mode.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -31,6 +31,12 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# Probes and Prometheus reach a process directly over the internal network, in plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+if METRICS_ENABLED and not (METRICS_TOKEN or METRICS_ALLOWED_IPS):  # noqa: F405
+    raise ImproperlyConfigured(
+        "METRICS_ENABLED needs METRICS_TOKEN or METRICS_ALLOWED_IPS (or both)."
+    )
 
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
 WEBHOOKS_REQUIRE_HTTPS = True
