@@ -26,6 +26,8 @@ from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from tracker.ops import metrics
+
 from .authentication import PartnerPrincipal
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         except Exception as exc:  # the store is down: serve, and say so
             logger.warning("Rate limit not checked (%s): %s", key, exc)
             return True
+        metrics.observe_rate_limit_refusal(self.scope)
         self._wait = self._time_to_wait(current - 1, previous, elapsed)
         return False
 
