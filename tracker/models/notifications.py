@@ -7,16 +7,26 @@ compare-and-set on (state, attempts, next_attempt_at) so that one attempt is sen
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Standard Webhooks secrets: `whsec_` and the base64 of the key.
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+
 
 def new_message_id() -> str:
     """The `webhook-id`: stable across retries, the receiver's idempotency key."""
     return f"msg_{secrets.token_urlsafe(18)}"
+
+
+def generate_secret() -> str:
+    """A new signing secret for a webhook subscription."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 class SubscriptionBase(models.Model):

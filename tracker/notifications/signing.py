@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
 import functools
-import secrets
 
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from tracker.models import WebhookSubscription
+from tracker.models.notifications import generate_secret
 
-SECRET_PREFIX = "whsec_"
-SECRET_BYTES = 32
-
-
-def generate_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+__all__ = ["generate_secret", "signature_header", "signing_secrets"]
 
 
 def signing_secrets(

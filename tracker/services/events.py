@@ -10,6 +10,8 @@ from django.db import connection, transaction
 
 from tracker.models import Event, ProceduralEvent, StatusChange, TrackedRecord
 
+from .signals import event_committed
+
 logger = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every writer of events.
@@ -57,11 +59,9 @@ def emit_event(
 
 
 def _announce(event_id: int) -> None:
-    # Imported late: notifications depend on the models, not the other way round.
-    from tracker.notifications.outbox import event_committed
-
+    # The notification side listens (tracker.notifications.receivers); services never import it.
     try:
-        event_committed(event_id)
+        event_committed.send(sender=Event, event_id=event_id)
     except Exception:
         # The broker may be down; the periodic sweep finds the event in the table.
         logger.warning("Could not queue event %s; the sweep will pick it up", event_id)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from tracker.models import (
     RECORD_MODELS,
@@ -22,11 +23,11 @@ from tracker.models import (
     PartnerCountry,
     WebhookSubscription,
 )
-from tracker.notifications import ssrf
-from tracker.notifications.signing import generate_secret
+from tracker.models.notifications import generate_secret
 from tracker.selectors import Viewer, visible_records
 
 from .events import emit_event
+from .signals import delivery_requested
 
 S = TypeVar("S", WebhookSubscription, EmailSubscription)
 
@@ -87,10 +88,24 @@ def _clean_url(url: Any) -> str:
     except ValidationError:
         raise ValidationError({"url": "This is not a valid URL."}) from None
     try:
-        ssrf.check_url(url)
-    except ssrf.ForbiddenTarget as exc:
+        check_webhook_target(url)
+    except ValueError as exc:
         raise ValidationError({"url": str(exc)}) from None
     return url
+
+
+def check_webhook_target(url: str) -> None:
+    """Refuse a URL webhooks may not be sent to (loopback, private, metadata addresses...).
+
+    The rule belongs to the notification side, which checks again at every send; the
+    WEBHOOKS_URL_CHECK setting names it. It raises ValueError saying why.
+    """
+    import_string(settings.WEBHOOKS_URL_CHECK)(url)
+
+
+def _send_now(delivery_id: int) -> None:
+    """Once committed: ask the notification side to send this delivery now."""
+    delivery_requested.send(sender=Delivery, delivery_id=delivery_id)
 
 
 def _check_quota(partner: PartnerCountry, model: type) -> None:
@@ -169,8 +184,6 @@ def webhook_subscription_test(*, subscription: WebhookSubscription) -> Delivery:
     """Send a `webhook.test` event to this one subscription."""
     if not subscription.is_active:
         raise ValidationError("The subscription is switched off; switch it on to test it.")
-    from tracker.notifications.outbox import enqueue_delivery
-
     with transaction.atomic():
         now = timezone.now()
         event = emit_event(
@@ -182,7 +195,7 @@ def webhook_subscription_test(*, subscription: WebhookSubscription) -> Delivery:
             event=event, subscription=subscription, partner_id=subscription.partner_id,
             next_attempt_at=now,
         )  # fmt: skip
-        transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
+        transaction.on_commit(lambda: _send_now(delivery.pk))
     return delivery
 
 
@@ -192,15 +205,13 @@ def delivery_retry(*, delivery: Delivery) -> Delivery:
         raise ValidationError("This delivery is being sent right now; look again in a minute.")
     if not delivery.channel.is_active:
         raise ValidationError("The subscription is switched off; switch it on before retrying.")
-    from tracker.notifications.outbox import enqueue_delivery
-
     with transaction.atomic():
         updated = Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
             state=DeliveryState.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
         if updated != 1:
             raise ValidationError("This delivery changed meanwhile; look again and retry.")
-        transaction.on_commit(lambda: enqueue_delivery(delivery.pk))
+        transaction.on_commit(lambda: _send_now(delivery.pk))
     delivery.refresh_from_db()
     return delivery
 
