@@ -16,12 +16,12 @@ QUIET_ROUTES = frozenset({"healthz", "readyz", "metrics"})
 
 
 def route_of(request: HttpRequest) -> str:
-    """The URL pattern that answered (`api/v1/laws/<int:pk>/`), never the raw path: the
-    label's values stay few whatever the callers send."""
+    """The name of the URL pattern that answered (`api:law-detail`), else the pattern itself;
+    never the raw path: the label's values stay few whatever the callers send."""
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "<unmatched>"
-    return match.route or match.view_name or "<unnamed>"
+    return match.view_name or match.route or "<unnamed>"
 
 
 class RequestMetricsMiddleware:
