@@ -26,7 +26,12 @@ run: install var
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_accounts --port $(PORT)
 	@echo "Starting the web app on http://$(HOST):$(PORT)/ and the notification worker (Ctrl-C stops both)."
+	@echo "Health: http://$(HOST):$(PORT)/healthz (process) and http://$(HOST):$(PORT)/readyz (database, broker, worker, deliveries; ready once the worker's first sweep ran)."
+	@echo "Metrics: http://$(HOST):$(PORT)/metrics (Prometheus; from this machine only: METRICS_ALLOWED_IPS=$${METRICS_ALLOWED_IPS:-127.0.0.1,::1})."
 	export TRACKER_BASE_URL="$${TRACKER_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	export METRICS_ENABLED="$${METRICS_ENABLED:-true}" METRICS_ALLOWED_IPS="$${METRICS_ALLOWED_IPS:-127.0.0.1,::1}"; \
+	export PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/var/metrics}"; \
+	mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && rm -f "$$PROMETHEUS_MULTIPROC_DIR"/*.db; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO \
 		--schedule=var/celerybeat-schedule & \
