@@ -268,3 +268,40 @@ def test_history_runs_constant_queries(editor_client, de_client, law, caller):
         {"reason": "r", "note": "n"},
     )
     assert count() == few
+
+
+@pytest.mark.django_db
+def test_a_step_learned_late_goes_after_the_step_named(editor_client, de_client, law):
+    move(law, "registered", "first_reading", start=TODAY - datetime.timedelta(days=10))
+    registered = StatusChange.objects.get(record_id=law.pk, to_status="registered")
+    # The committee stage was skipped when recorded; its date is not known.
+    late = _post(
+        editor_client,
+        law,
+        "transitions/",
+        {"to": "in_committee", "occurred_on": None, "after_step": registered.pk},
+    )
+    assert late.status_code == 201, late.content
+    assert late.json()["status"] == "first_reading"
+    assert [e["to_status"] for e in _history(de_client, law)] == [
+        "registered",
+        "in_committee",
+        "first_reading",
+    ]
+    elsewhere = _post(
+        editor_client, law, "transitions/", {"to": "public_discussion", "after_step": 10**9}
+    )
+    assert elsewhere.status_code == 400 and "after_step" in elsewhere.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_partner_detail_lists_its_programmes(de_client, germany):
+    from tracker.models import CooperationProgramme
+
+    CooperationProgramme.objects.create(
+        partner=germany, name_en="Danish model", name_uk="Данська модель", kind="financing"
+    )
+    body = de_client.get(f"/api/v1/partners/{germany.pk}/").json()
+    assert [(p["name_en"], p["kind"], p["status"]) for p in body["programmes"]] == [
+        ("Danish model", "financing", "prospective")
+    ]
