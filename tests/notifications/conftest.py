@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.notifications import outbox
+from tracker.notifications import queue, ssrf, tasks, wire
 
 from .receiver import Receiver, serve
 
@@ -27,12 +27,12 @@ def inline_tasks(monkeypatch):
     """
     published: list[tuple[str, int | list[int], float | None]] = []
 
-    def run_now(task, arguments, countdown=None):
+    def run_now(kind, arguments, countdown=None):
         for argument in arguments:
-            published.append((task.name, argument, countdown))
-            task.run(argument)
+            published.append((kind, argument, countdown))
+            tasks.TASKS[kind].run(argument)
 
-    monkeypatch.setattr(outbox, "_publish", run_now)
+    monkeypatch.setattr(queue, "_publisher", run_now)
     return published
 
 
@@ -41,10 +41,29 @@ def no_broker(monkeypatch):
     """Record what would be queued, run nothing."""
     published: list[tuple[str, int | list[int], float | None]] = []
     monkeypatch.setattr(
-        outbox,
-        "_publish",
-        lambda task, arguments, countdown=None: published.extend(
-            (task.name, argument, countdown) for argument in arguments
+        queue,
+        "_publisher",
+        lambda kind, arguments, countdown=None: published.extend(
+            (kind, argument, countdown) for argument in arguments
         ),
     )
     return published
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Stand-in for DNS, the one thing here that would leave the machine: `fake_dns(name,
+    *addresses)` makes `name` resolve to `addresses`, for the subscription check (`ssrf`)
+    and for curl (`wire.fixed_hosts`: curl still connects through its socket check)."""
+    names: dict[str, list[str]] = {}
+    real_resolve = ssrf.resolve
+
+    def resolve(host, port):
+        return list(names[host]) if host in names else real_resolve(host, port)
+
+    def set_name(name: str, *addresses: str) -> None:
+        names[name] = list(addresses)
+
+    monkeypatch.setattr(ssrf, "resolve", resolve)
+    monkeypatch.setattr(wire, "fixed_hosts", names)
+    return set_name

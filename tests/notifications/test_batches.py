@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import socket
 import threading
 import time
 from http.server import ThreadingHTTPServer
@@ -18,9 +17,8 @@ from django.utils import timezone
 from tests.factories import make_law, make_partner, move
 from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState, Event, Visibility, WebhookSubscription
+from tracker.notifications import claims, config, outbox, queue, sending, transports
 from tracker.notifications import delivery as delivery_module
-from tracker.notifications import outbox, ssrf
-from tracker.notifications.wire import Connection, Pools, Target
 from tracker.services.subscriptions import webhook_subscription_create
 
 from .receiver import Receiver, handler_for, serve
@@ -114,9 +112,9 @@ def test_batches_are_published_through_one_broker_connection(monkeypatch):
     monkeypatch.setattr(
         deliver_batch, "apply_async", lambda args, countdown, producer: producers.append(producer)
     )
-    outbox.enqueue_deliveries(list(range(1, 101)))
+    queue.enqueue_deliveries(list(range(1, 101)))
     assert len(connections) == 1
-    assert len(producers) == -(-100 // delivery_module.batch_size())
+    assert len(producers) == -(-100 // config.batch_size())
     assert len({id(p) for p in producers}) == 1
 
 
@@ -126,12 +124,12 @@ def test_two_claims_of_the_same_batch_claim_each_row_once(receiver, no_broker):
         subscribe(germany, receiver.url(f"/{n}"))
     ids = planned_deliveries(make_law())
 
-    first = delivery_module.claim_batch(ids[:4])
-    second = delivery_module.claim_batch(ids)  # overlaps the first
+    first = claims.claim_batch(ids[:4])
+    second = claims.claim_batch(ids)  # overlaps the first
     assert [d.pk for d in first] == ids[:4]
     assert [d.pk for d in second] == ids[4:]
     assert all(d.attempts == 1 and d.state == DeliveryState.SENDING for d in first + second)
-    assert delivery_module.claim_batch(ids) == []
+    assert claims.claim_batch(ids) == []
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
     assert receiver.requests == []
 
@@ -147,7 +145,7 @@ def test_workers_racing_for_one_batch_claim_each_row_once(receiver, no_broker):
     def worker():
         try:
             start.wait()
-            claimed.append([d.pk for d in delivery_module.claim_batch(ids)])
+            claimed.append([d.pk for d in claims.claim_batch(ids)])
         finally:
             connection.close()
 
@@ -169,7 +167,7 @@ def test_a_batch_fails_a_row_whose_last_attempt_was_interrupted(receiver, no_bro
     # The worker of the last attempt died: the row stayed `sending` past its lease.
     Delivery.objects.filter(pk=first).update(
         state=DeliveryState.SENDING,
-        attempts=delivery_module.MAX_ATTEMPTS,
+        attempts=config.max_attempts(),
         next_attempt_at=timezone.now() - datetime.timedelta(seconds=1),
     )
     results = delivery_module.attempt_deliveries([first, second])
@@ -231,12 +229,12 @@ def test_a_batch_with_every_kind_of_outcome(receiver, no_broker, settings):
     assert error.failing_since is None
 
 
-def test_a_lost_claim_is_not_overwritten_by_the_batch(receiver, no_broker, monkeypatch):
+def test_a_lost_claim_is_not_overwritten_by_the_batch(receiver, no_broker, monkeypatch, settings):
     germany = make_partner("DE")
     subscribe(germany, receiver.url("/a"))
     subscribe(germany, receiver.url("/b"))
     first, second = planned_deliveries(make_law())
-    real_send = delivery_module.WebhookTransport.send
+    real_send = transports.WebhookTransport.send
 
     def send_then_lose_the_claim(self, delivery, body=None):
         outcome = real_send(self, delivery, body)
@@ -244,8 +242,8 @@ def test_a_lost_claim_is_not_overwritten_by_the_batch(receiver, no_broker, monke
             Delivery.objects.filter(pk=first).update(attempts=2)
         return outcome
 
-    monkeypatch.setattr(delivery_module.WebhookTransport, "send", send_then_lose_the_claim)
-    monkeypatch.setattr(delivery_module, "batch_threads", lambda: 1)
+    monkeypatch.setattr(transports.WebhookTransport, "send", send_then_lose_the_claim)
+    settings.WEBHOOKS_BATCH_THREADS = 1
     results = delivery_module.attempt_deliveries([first, second])
     assert results == {first: None, second: DeliveryState.SUCCEEDED}
     lost = Delivery.objects.get(pk=first)
@@ -271,49 +269,28 @@ def two_addresses():
         server.server_close()
 
 
-def test_connections_are_reused_per_checked_address_only(two_addresses, no_broker, monkeypatch):
+def test_a_batch_reuses_connections_per_endpoint(two_addresses, fake_dns, no_broker, settings):
     first, second = two_addresses
-    monkeypatch.setattr(ssrf, "resolve", lambda host, port: ["127.0.0.1"])
+    fake_dns("hooks.bund.example", "127.0.0.1")
+    fake_dns("hooks.gouv.example", "127.0.0.2")
     germany = make_partner("DE")
     for n in range(6):
-        subscribe(germany, f"http://hooks.bund.example:{first.port}/{n}")
+        name = "hooks.bund.example" if n % 2 == 0 else "hooks.gouv.example"
+        subscribe(germany, f"http://{name}:{first.port}/{n}")
     ids = planned_deliveries(make_law())
-    # The name now resolves to one address, then the other, at every attempt.
-    answers = itertools.cycle(["127.0.0.1", "127.0.0.2"])
-    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [next(answers)])
-    monkeypatch.setattr(delivery_module, "batch_threads", lambda: 1)  # in id order
+    settings.WEBHOOKS_BATCH_THREADS = 1  # in id order, on one curl handle
 
     results = delivery_module.attempt_deliveries(ids)
 
     assert set(results.values()) == {DeliveryState.SUCCEEDED}
     assert [r.path for r in first.requests] == ["/0", "/2", "/4"]
     assert [r.path for r in second.requests] == ["/1", "/3", "/5"]
-    # Connections were kept for the next POST to the same address (three POSTs each).
-    assert 1 <= first.connections < 3 and 1 <= second.connections < 3
-    for request in first.requests + second.requests:
+    # One connection per endpoint, kept for its next POSTs.
+    assert first.connections == second.connections == 1
+    for request in first.requests:
         assert request.headers["host"] == f"hooks.bund.example:{first.port}"
-
-
-def test_kept_connections_are_handed_out_only_for_the_same_address_port_scheme_and_host():
-    pools = Pools(maxsize=2)
-    first = Target(address="127.0.0.1", port=8000, https=False, host="a.example")
-    others = [
-        Target(address="127.0.0.2", port=8000, https=False, host="a.example"),
-        Target(address="127.0.0.1", port=8001, https=False, host="a.example"),
-        Target(address="127.0.0.1", port=8000, https=True, host="a.example"),
-        Target(address="127.0.0.1", port=8000, https=False, host="b.example"),
-    ]
-    ours, theirs = socket.socketpair()
-    try:
-        kept = Connection(ours)
-        pools.give(first, kept)
-        assert [pools.take(target) for target in others] == [None] * 4
-        assert pools.take(first) is kept
-        assert pools.take(first) is None
-    finally:
-        pools.close()
-        ours.close()
-        theirs.close()
+    for request in second.requests:
+        assert request.headers["host"] == f"hooks.gouv.example:{first.port}"
 
 
 def batch_queries(receiver, partners, count: int) -> int:
@@ -335,7 +312,7 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(
 ):
     settings.WEBHOOKS_BATCH_SIZE = 40
     # A batch slower than this writes its successes so far; not what is counted here.
-    monkeypatch.setattr(delivery_module, "SUCCESS_FLUSH_SECONDS", 60.0)
+    monkeypatch.setattr(config, "SUCCESS_FLUSH_SECONDS", 60.0)
     partners = [make_partner(code) for code in ("DE", "FR", "PL")]
     small = batch_queries(receiver, partners, 2)
     large = batch_queries(receiver, partners, 30)
@@ -352,7 +329,7 @@ def test_a_big_batch_of_hanging_endpoints_sends_what_fits_its_time_and_hands_bac
     settings.WEBHOOKS_BATCH_THREADS = 2
     settings.WEBHOOKS_TIMEOUT_SECONDS = 0.5
     settings.WEBHOOKS_CLAIM_LEASE_SECONDS = 1.5
-    settings.CELERY_TASK_SOFT_TIME_LIMIT = delivery_module.BATCH_TIME_RESERVE_SECONDS + 1.0
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = config.BATCH_TIME_RESERVE_SECONDS + 1.0
     settings.WEBHOOKS_BATCH_SIZE = 10
     receiver.delay = 2.0
     germany = make_partner("DE")
@@ -393,6 +370,7 @@ def test_sends_that_would_start_too_late_are_handed_back(receiver, no_broker, mo
 
     no_broker.clear()
     monkeypatch.setattr(delivery_module, "time", LateClock)
+    monkeypatch.setattr(sending, "time", LateClock)
     results = delivery_module.attempt_deliveries(ids)
     assert set(results.values()) == {DeliveryState.PENDING}
     assert receiver.requests == []

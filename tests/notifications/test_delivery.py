@@ -12,8 +12,8 @@ from standardwebhooks import Webhook
 from tests.factories import make_law, make_partner, move
 from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState, Event, Visibility, WebhookSubscription
+from tracker.notifications import claims, config, outbox
 from tracker.notifications import delivery as delivery_module
-from tracker.notifications import outbox
 from tracker.services.subscriptions import (
     delivery_retry,
     email_subscription_create,
@@ -187,7 +187,7 @@ def test_after_the_last_attempt_the_delivery_fails_and_people_are_told(
     # The wait runs from some moment of the attempt (between `started` and `ended`), however
     # long a loaded machine takes over it: (shortest, longest) it can have been.
     waits = []
-    for _ in range(delivery_module.MAX_ATTEMPTS - 1):
+    for _ in range(config.max_attempts() - 1):
         delivery.refresh_from_db()
         waits.append((delivery.next_attempt_at - ended, delivery.next_attempt_at - started))
         started = timezone.now()
@@ -197,7 +197,7 @@ def test_after_the_last_attempt_the_delivery_fails_and_people_are_told(
     assert delivery.state == DeliveryState.FAILED
     assert delivery.attempts == 8
     assert len(receiver.requests) == 8
-    for (shortest, longest), planned in zip(waits, delivery_module.RETRY_SCHEDULE, strict=True):
+    for (shortest, longest), planned in zip(waits, config.retry_schedule(), strict=True):
         assert planned * 0.9 <= longest and shortest <= planned * 1.1
     assert sorted(m.to[0] for m in mail.outbox) == ["duty@mod.example", "it@bund.example"]
     assert delivery.message_id in mail.outbox[0].body
@@ -291,8 +291,8 @@ def test_two_claims_of_one_attempt_send_once(receiver, no_broker):
     move(make_law(), "registered")
     event = Event.objects.get(type="law.status_changed")
     (delivery_id,) = outbox.fan_out_event(event.pk)
-    first = delivery_module.claim(delivery_id)
-    second = delivery_module.claim(delivery_id)
+    first = claims.claim(delivery_id)
+    second = claims.claim(delivery_id)
     assert first is not None and second is None
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from tests.factories import make_law, make_partner, move
 from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState
-from tracker.notifications import ssrf, wire
+from tracker.notifications import ssrf
 from tracker.services.subscriptions import webhook_subscription_create
 
 PUBLIC_ADDRESS = "93.184.215.14"
@@ -85,35 +85,45 @@ def test_public_addresses_pass():
 
 @committing
 def test_a_name_that_later_resolves_to_a_forbidden_address_is_refused_at_connect(
-    strict, monkeypatch, inline_tasks
+    strict, fake_dns, receiver, inline_tasks
 ):
-    monkeypatch.setattr(ssrf, "resolve", lambda host, port: [PUBLIC_ADDRESS])
+    fake_dns("hooks.bund.example", PUBLIC_ADDRESS)
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"),
+        url=receiver.url(host="hooks.bund.example"),
+        event_types=["law.*"],
+    )
+    # DNS rebinding: the name now points at this machine, where a receiver listens.
+    fake_dns("hooks.bund.example", "127.0.0.1")
+    move(make_law(), "registered")
+
+    assert receiver.connections == 0
+    delivery = Delivery.objects.filter(subscription=subscription).last()
+    assert delivery.state == DeliveryState.PENDING
+    assert "Refused to connect" in delivery.last_error
+    assert "loopback" in delivery.last_error
+
+
+@committing
+def test_the_metadata_address_is_refused_at_connect_even_where_private_ones_are_allowed(
+    fake_dns, inline_tasks, settings
+):
+    assert settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    fake_dns("hooks.bund.example", PUBLIC_ADDRESS)
     subscription, _ = webhook_subscription_create(
         partner=make_partner("DE"), url="http://hooks.bund.example/in", event_types=["law.*"]
     )
-    # DNS rebinding: the name now points at the metadata service.
-    monkeypatch.setattr(ssrf, "resolve", lambda host, port: ["169.254.169.254"])
-    connections = []
-    monkeypatch.setattr(wire, "_connect", lambda *a, **k: connections.append(a))
+    fake_dns("hooks.bund.example", "169.254.169.254")
     move(make_law(), "registered")
 
-    assert connections == []
     delivery = Delivery.objects.filter(subscription=subscription).last()
     assert delivery.state == DeliveryState.PENDING
     assert "metadata" in delivery.last_error
 
 
 @committing
-def test_the_connection_goes_to_the_checked_address_with_the_original_host(
-    receiver, monkeypatch, inline_tasks
-):
-    resolved = []
-
-    def fake_resolve(host, port):
-        resolved.append(host)
-        return ["127.0.0.1"]
-
-    monkeypatch.setattr(ssrf, "resolve", fake_resolve)
+def test_the_connection_keeps_the_original_host(receiver, fake_dns, inline_tasks):
+    fake_dns("hooks.bund.example", "127.0.0.1")
     webhook_subscription_create(
         partner=make_partner("DE"),
         url=receiver.url(host="hooks.bund.example"),
@@ -122,7 +132,6 @@ def test_the_connection_goes_to_the_checked_address_with_the_original_host(
     move(make_law(), "registered")
     assert len(receiver.requests) == 1
     assert receiver.requests[0].headers["host"] == f"hooks.bund.example:{receiver.port}"
-    assert resolved == ["hooks.bund.example", "hooks.bund.example"]
 
 
 @pytest.fixture
@@ -160,11 +169,12 @@ def https_receiver(tmp_path):
 
 
 @committing
-def test_https_to_the_pinned_address_keeps_sni_and_certificate_checks(
-    https_receiver, monkeypatch, inline_tasks, settings
+def test_https_checks_sni_and_the_certificate_against_the_host_name(
+    https_receiver, fake_dns, inline_tasks, settings
 ):
     settings.WEBHOOKS_CA_BUNDLE = str(https_receiver.cert)
-    monkeypatch.setattr(ssrf, "resolve", lambda host, port: ["127.0.0.1"])
+    fake_dns("hooks.bund.example", "127.0.0.1")
+    fake_dns("other.bund.example", "127.0.0.1")
     germany = make_partner("DE")
     good, _ = webhook_subscription_create(
         partner=germany,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.notifications.marks import committing
 from tracker.models.notifications import event_type_matches
-from tracker.notifications.delivery import RETRY_SCHEDULE, retry_delay
+from tracker.notifications.config import retry_delay, retry_schedule
 from tracker.notifications.signing import generate_secret
 from tracker.notifications.transports import parse_retry_after
 
@@ -25,7 +25,7 @@ def test_retry_after_in_seconds_or_as_a_date():
 
 
 def test_retry_delay_follows_the_schedule_with_jitter_and_retry_after():
-    for attempt, planned in enumerate(RETRY_SCHEDULE, start=1):
+    for attempt, planned in enumerate(retry_schedule(), start=1):
         assert planned * 0.9 <= retry_delay(attempt) <= planned * 1.1
     assert retry_delay(1, retry_after=600) >= datetime.timedelta(seconds=600)
     # A huge Retry-After is capped so that a delivery is not parked for ever.
@@ -50,7 +50,7 @@ def test_secrets_are_whsec_with_at_least_24_random_bytes():
 
 
 def test_a_batch_lease_fits_the_task_time_limit_whatever_the_batch_size(settings):
-    from tracker.notifications.delivery import batch_lease, send_rounds
+    from tracker.notifications.config import batch_lease, send_rounds
 
     settings.WEBHOOKS_TIMEOUT_SECONDS = 15
     settings.WEBHOOKS_CLAIM_LEASE_SECONDS = 60

@@ -4,8 +4,7 @@ The event row is the outbox: once committed, its fan-out is queued; if that mess
 (broker down, worker killed), the periodic sweep finds the event by `fanned_out_at IS NULL`
 and queues it again. Fan-out writes one `Delivery` per matching subscription and marks the
 event, in one transaction; the unique (event, subscription) constraints make a repeat a no-op.
-Once committed, the deliveries are queued as a few `deliver_batch` messages, published
-through one broker connection.
+Once committed, the deliveries are queued as a few `deliver_batch` messages (`queue`).
 """
 
 from __future__ import annotations
@@ -28,8 +27,10 @@ from tracker.models import (
 )
 from tracker.models.notifications import new_message_id, subscription_wants
 from tracker.selectors import partners_who_can_see
+from tracker.services.subscriptions import disable_failing_subscriptions
 
-from . import payloads
+from . import config, notices, payloads
+from .queue import enqueue_deliveries, enqueue_delivery, enqueue_fan_outs  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -45,42 +46,6 @@ def enqueue_fan_out(event_id: int) -> None:
     enqueue_fan_outs([event_id])
 
 
-def enqueue_fan_outs(event_ids: Sequence[int]) -> None:
-    from .tasks import fan_out
-
-    _publish(fan_out, list(event_ids))
-
-
-def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
-    """Queue one delivery (a retry, a staff action): the `deliver` task."""
-    from .tasks import deliver
-
-    _publish(deliver, [delivery_id], countdown=countdown)
-
-
-def enqueue_deliveries(delivery_ids: Sequence[int], countdown: float | None = None) -> None:
-    """Queue deliveries in `deliver_batch` tasks of `batch_size()` ids each."""
-    from .delivery import batch_size
-    from .tasks import deliver_batch
-
-    ids = list(delivery_ids)
-    size = batch_size()
-    _publish(deliver_batch, [ids[i : i + size] for i in range(0, len(ids), size)], countdown)
-
-
-def _publish(task, arguments: list, countdown: float | None = None) -> None:
-    """One message of `task` per item of `arguments`, all through one broker connection."""
-    if not arguments:
-        return
-    # A lost message only delays the work: the sweep finds it in the database.
-    try:
-        with task.app.producer_or_acquire() as producer:
-            for argument in arguments:
-                task.apply_async(args=[argument], countdown=countdown, producer=producer)
-    except Exception as exc:
-        logger.warning("Could not queue %s: %s; the sweep will", task.name, exc)
-
-
 def fan_out_event(event_id: int) -> list[int]:
     """Create the deliveries of one event; returns their ids (empty if already done).
 
@@ -89,14 +54,12 @@ def fan_out_event(event_id: int) -> list[int]:
     marked done with the last part; a fan-out cut short is finished by the sweep, and rows
     already written are left alone.
     """
-    from .delivery import batch_size
-
     with transaction.atomic():
         event = _lock_unfanned(event_id)
         if event is None:
             return []
         subscribers = matching_subscribers(event)
-        size = batch_size()
+        size = config.batch_size()
         first, rest = subscribers[:size], subscribers[size:]
         if not rest:
             return _finish_fan_out(event, first)
@@ -224,9 +187,8 @@ class SweepResult:
 
 
 def sweep() -> SweepResult:
-    """Queue again whatever is due: events not fanned out, deliveries whose time has come."""
-    from .delivery import disable_failing_subscriptions
-
+    """Queue again whatever is due: events not fanned out, deliveries whose time has come;
+    switch off the subscriptions that have failed for too long, and tell their people."""
     now = timezone.now()
     event_ids = list(
         Event.objects.filter(fanned_out_at__isnull=True)
@@ -242,7 +204,10 @@ def sweep() -> SweepResult:
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     enqueue_deliveries(delivery_ids)
-    disabled = disable_failing_subscriptions(now=now)
+    switched_off = disable_failing_subscriptions(now=now)
+    for subscription in switched_off:
+        notices.subscription_disabled(subscription)
+    disabled = len(switched_off)
     if event_ids or delivery_ids or disabled:
         logger.info(
             "Sweep queued %d events and %d deliveries; disabled %d subscriptions",

@@ -1,8 +1,10 @@
 """Keep webhooks from reaching inside our own network.
 
-A URL is checked when a partner subscribes it, and its host is resolved and checked again
-at every attempt; the HTTP transport then connects to the very address that passed, so a
-DNS answer that changes between check and connect (DNS rebinding) gains nothing.
+A URL is checked when a partner subscribes it (every address its host resolves to), and
+again at every attempt on each address curl is about to connect to (`connect_problem`, from
+`wire`'s socket callback), so a DNS answer that changes between the two (DNS rebinding)
+gains nothing. Through an egress proxy, `wire` resolves and checks the target itself and
+opens the tunnel to the checked address.
 """
 
 from __future__ import annotations
@@ -99,6 +101,16 @@ def _literal(host: str) -> tuple[str | None, str | None]:
 def _address_problem(address: str, allow_private: bool) -> str | None:
     """`address_problem` of an address as text (a scope id is ignored), remembered."""
     return address_problem(ipaddress.ip_address(address.split("%")[0]), allow_private=allow_private)
+
+
+def connect_problem(address: str, *, allow_private: bool | None = None) -> str | None:
+    """Why a connection to the IP `address` is refused, or None if it may go ahead."""
+    if allow_private is None:
+        allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    try:
+        return _address_problem(address, bool(allow_private))
+    except ValueError:
+        return f"{address!r} is not an IP address"
 
 
 def allowed_addresses(host: str, port: int, *, allow_private: bool | None = None) -> list[str]:

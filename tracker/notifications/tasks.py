@@ -1,11 +1,19 @@
-"""Celery tasks: each carries ids and calls into the outbox; the state is in the database."""
+"""Celery tasks: the only module of the package that knows Celery.
+
+Each task carries ids and calls into the outbox or the delivery code; the state is in the
+database. On import this module installs itself as the publisher of `queue`.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 from celery.signals import worker_init
 
-from . import delivery, outbox
+from . import delivery, outbox, queue
+
+logger = logging.getLogger(__name__)
 
 
 @worker_init.connect
@@ -16,17 +24,17 @@ def load_url_patterns(**kwargs) -> None:
     api_path("law", 1)
 
 
-@shared_task(name="notifications.fan_out")
+@shared_task(name=queue.FAN_OUT)
 def fan_out(event_id: int) -> int:
     return len(outbox.fan_out_event(event_id))
 
 
-@shared_task(name="notifications.deliver")
+@shared_task(name=queue.DELIVER)
 def deliver(delivery_id: int) -> str | None:
     return delivery.attempt_delivery(delivery_id)
 
 
-@shared_task(name="notifications.deliver_batch")
+@shared_task(name=queue.DELIVER_BATCH)
 def deliver_batch(delivery_ids: list[int]) -> int:
     """One attempt at each due delivery of `delivery_ids`; returns how many were attempted."""
     states = delivery.attempt_deliveries(delivery_ids).values()
@@ -36,3 +44,21 @@ def deliver_batch(delivery_ids: list[int]) -> int:
 @shared_task(name="notifications.sweep")
 def sweep() -> None:
     outbox.sweep()
+
+
+TASKS = {task.name: task for task in (fan_out, deliver, deliver_batch)}
+
+
+def publish(kind: str, arguments: list, countdown: float | None = None) -> None:
+    """One message of the task `kind` per item of `arguments`, all through one broker
+    connection. A lost message only delays the work: the sweep finds it in the database."""
+    task = TASKS[kind]
+    try:
+        with task.app.producer_or_acquire() as producer:
+            for argument in arguments:
+                task.apply_async(args=[argument], countdown=countdown, producer=producer)
+    except Exception as exc:
+        logger.warning("Could not queue %s: %s; the sweep will", task.name, exc)
+
+
+queue.install(publish)

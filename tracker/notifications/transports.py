@@ -6,11 +6,9 @@ when there was none (retried on the schedule).
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,8 +20,7 @@ from django.utils.translation import gettext as _
 from tracker.models import RECORD_MODELS, Delivery, ProceduralEventKind
 from tracker.workflows import WORKFLOWS
 
-from . import payloads, signing, ssrf, wire
-from .wire import Pools
+from . import payloads, signing, wire
 
 USER_AGENT = "coproduction-tracker-webhooks/1"
 
@@ -62,8 +59,10 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 class WebhookTransport:
-    def __init__(self, pools: Pools | None = None) -> None:
-        self.pools = pools
+    """Signs and POSTs webhooks through a `wire.Client` (by default the calling thread's)."""
+
+    def __init__(self, client: wire.Client | None = None) -> None:
+        self.client = client
 
     def send(self, delivery: Delivery, body: str | None = None) -> Outcome:
         """Sign and POST; `body` is the event's `payloads.webhook_body`, if already made."""
@@ -82,46 +81,32 @@ class WebhookTransport:
                 body=body,
             ),
         }
-        return post_pinned(subscription.url, body.encode(), headers, pools=self.pools)
+        return post(subscription.url, body.encode(), headers, client=self.client)
 
 
-@functools.lru_cache(maxsize=4096)
-def _split(url: str) -> tuple[str, int, bool, str]:
-    """Host name, port, whether https, and request target of a subscription URL."""
-    parts = urlsplit(url)
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
-    return parts.hostname or "", port, https, wire.request_target(parts.path, parts.query)
-
-
-def post_pinned(
-    url: str, body: bytes, headers: dict[str, str], *, pools: Pools | None = None
+def post(
+    url: str, body: bytes, headers: dict[str, str], *, client: wire.Client | None = None
 ) -> Outcome:
-    """POST to `url`, connecting only to an address that passes the SSRF check.
+    """POST to `url` under the webhook settings; an `Outcome` for any answer.
 
-    The connection goes to the checked IP; the Host header, TLS SNI and certificate check
-    still use the host name from the URL. Redirects are not followed. With `pools`, the
-    connection is kept for the next POST to the same checked address and host name;
-    without, it is closed.
+    Each address curl is about to connect to passes the SSRF check first (through a proxy:
+    the target's addresses, before the tunnel is opened); redirects are not followed; one
+    timeout covers everything. Raises `TransportError` when there is no answer.
     """
-    host, port, https, path = _split(url)
-    try:
-        address = ssrf.allowed_addresses(host, port)[0]
-    except ssrf.ForbiddenTarget as exc:
-        raise TransportError(f"Refused to connect: {exc}") from None
     timeout_seconds = float(settings.WEBHOOKS_TIMEOUT_SECONDS)
-    target = wire.Target(address=address, port=port, https=https, host=host)
     started = time.monotonic()
     try:
-        response = wire.post(
-            target,
-            path,
+        response = (client or wire.thread_client()).post(
+            url,
             body,
             {"user-agent": USER_AGENT, **headers},
             timeout=timeout_seconds,
             ca_bundle=settings.WEBHOOKS_CA_BUNDLE,
-            pools=pools,
+            proxy=settings.WEBHOOKS_PROXY,
+            allow_private=bool(settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS),
         )
+    except wire.WireRefused as exc:
+        raise TransportError(f"Refused to connect: {exc}") from None
     except wire.WireTimeout:
         raise TransportError(f"No answer within {timeout_seconds:g} s.") from None
     except wire.WireError as exc:

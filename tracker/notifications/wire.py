@@ -1,59 +1,59 @@
-"""A webhook POST on a plain socket: HTTP/1.1 to one pinned address.
+"""A webhook POST through libcurl (pycurl), with the SSRF check at connect time.
 
-The transport resolves and checks the host (see `ssrf`) and hands the checked address here;
-this module connects to that address only, while the Host header, TLS SNI and the
-certificate check use the host name. Redirects are answers like any other: never followed.
+libcurl owns HTTP: framing, chunked and interim answers, TLS with the host name checked,
+keeping and re-checking connections, trying each address of a name in turn. What this
+module adds is what a webhook sender must decide for itself:
 
-One deadline covers connecting, the TLS handshake, sending and reading, so an endpoint that
-trickles its answer byte by byte still costs at most the timeout. Of the answer, only the
-status line and headers matter; a body is read (up to `MAX_BODY_BYTES`) only so that the
-connection can carry the next POST to the same address.
+- Every socket curl is about to open to a webhook endpoint goes through `_open_socket`,
+  which refuses an address the SSRF rules forbid (`ssrf.connect_problem`). A name that
+  resolves to a private address is refused there, whatever it resolved to when it was
+  subscribed; when a name has several addresses, curl moves on to the next one.
+- One total timeout (`TIMEOUT_MS`) covers the DNS lookup, connecting, TLS, sending and the
+  answer: a slow resolver, a hanging or trickling endpoint all cost at most that.
+- The answer's body is read up to `MAX_BODY_BYTES`; past that the transfer is cut (the
+  status and headers are all a webhook needs). Redirects are answers, never followed.
+- Header values are checked: a CR, LF or NUL in a name or value is refused, never sent.
+- An egress proxy (`proxy`): curl's sockets then go to the proxy, so the target's name is
+  resolved and checked here first (within the same deadline) and the tunnel is opened to
+  that checked address (`CONNECT address:port`), while TLS still checks the host name.
 
-Lean on purpose: a batch sends hundreds of these per second, and a general-purpose client
-spent four times the CPU of the request itself on features a webhook never uses.
+A `Client` wraps one curl handle and its kept connections; each sending thread keeps its
+own (`thread_client()`), so a batch of POSTs to one endpoint reuses connections.
 """
 
 from __future__ import annotations
 
-import contextlib
-import select
+import queue
+import re
 import socket
 import ssl
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-MAX_HEAD_BYTES = 64 * 1024
+import pycurl
+
+from . import ssrf
+
 MAX_BODY_BYTES = 64 * 1024
-RECV_BYTES = 64 * 1024
 # Characters that may stand in a request target as they are; the rest is percent-encoded.
 TARGET_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
+# RFC 9110 token characters for a header name; a value may not hold CR, LF or NUL.
+HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
 
 
 class WireError(Exception):
-    """No usable answer: the connection, the TLS handshake or the HTTP framing failed."""
+    """No usable answer: resolving, connecting, TLS or the HTTP exchange failed."""
 
 
 class WireTimeout(WireError):
     """The deadline passed before the answer was complete."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where a POST goes: the checked address and the names the server must see."""
-
-    address: str
-    port: int
-    https: bool
-    host: str
-
-    @property
-    def host_header(self) -> str:
-        host = self.host.encode("idna").decode("ascii") if not self.host.isascii() else self.host
-        if ":" in host:
-            host = f"[{host}]"
-        return host if self.port == (443 if self.https else 80) else f"{host}:{self.port}"
+class WireRefused(WireError):
+    """Every address the target resolved to is one webhooks may not reach."""
 
 
 @dataclass(frozen=True)
@@ -62,311 +62,247 @@ class Response:
     headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
 
 
-class Connection:
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = b""
-        self.answered = False  # whether any byte of the current answer has come
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
-
-    def idle_and_open(self) -> bool:
-        """True if the server has neither closed this kept connection nor sent anything."""
-        if self.buffer:
-            return False
-        try:
-            poller = select.poll()
-            poller.register(self.sock, select.POLLIN)
-            return not poller.poll(0)
-        except (OSError, ValueError):
-            return False
+def request_url(url: str) -> str:
+    """`url` with its path and query percent-encoded where needed, as curl expects."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    target = quote(parts.path or "/", safe=TARGET_SAFE)
+    if parts.query:
+        target += f"?{quote(parts.query, safe=TARGET_SAFE)}"
+    return f"{parts.scheme}://{netloc}{target}"
 
 
-class Pools:
-    """Idle connections kept for a batch of POSTs, per `Target`.
+def header_lines(headers: dict[str, str]) -> list[str]:
+    """`name: value` lines; a name that is not a token or a value with CR, LF or NUL is
+    refused (`WireError`) rather than sent."""
+    lines = []
+    for name, value in headers.items():
+        if not HEADER_NAME.match(name):
+            raise WireError(f"Refused to send a header with the name {name[:40]!r}.")
+        value = str(value)
+        if FORBIDDEN_IN_VALUE.search(value):
+            raise WireError(f"Refused to send the {name} header: its value has a line break.")
+        lines.append(f"{name}: {value}")
+    # curl adds these unless told not to: an Expect round trip and an Accept nobody reads.
+    return [*lines, "Expect:", "Accept:"]
 
-    A connection is handed out again only for the very address, port, scheme and host name
-    it was opened for: never across checked addresses or TLS names. Thread-safe; `close()`
-    drops every connection.
+
+# Names curl resolves to fixed addresses, on any port, like a hosts file: name -> addresses.
+# Empty in production; tests put their loopback servers under real-looking names here. The
+# addresses still go through the SSRF check at connect time.
+fixed_hosts: dict[str, list[str]] = {}
+
+_default_ca: tuple[str | None, str | None] | None = None
+
+
+def default_ca() -> tuple[str | None, str | None]:
+    """The system's CA file and folder, as Python's ssl finds them (the wheel's libcurl
+    looks elsewhere)."""
+    global _default_ca
+    if _default_ca is None:
+        paths = ssl.get_default_verify_paths()
+        _default_ca = (paths.cafile, paths.capath)
+    return _default_ca
+
+
+class Client:
+    """One curl handle: its settings, its kept connections and its DNS cache.
+
+    Not thread-safe: one per sending thread (`thread_client()`).
     """
 
-    def __init__(self, maxsize: int = 1) -> None:
-        self.maxsize = max(1, maxsize)
-        self._idle: dict[Target, list[Connection]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, target: Target) -> Connection | None:
-        while True:
-            with self._lock:
-                idle = self._idle.get(target)
-                conn = idle.pop() if idle else None
-            if conn is None or conn.idle_and_open():
-                return conn
-            conn.close()
-
-    def give(self, target: Target, conn: Connection) -> None:
-        with self._lock:
-            idle = self._idle.setdefault(target, [])
-            if len(idle) < self.maxsize:
-                idle.append(conn)
-                return
-        conn.close()
-
-    def idle_count(self, target: Target) -> int:
-        with self._lock:
-            return len(self._idle.get(target, ()))
+    def __init__(self) -> None:
+        curl = pycurl.Curl()
+        curl.setopt(pycurl.NOSIGNAL, 1)
+        curl.setopt(pycurl.POST, 1)
+        curl.setopt(pycurl.FOLLOWLOCATION, 0)
+        curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
+        curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
+        curl.setopt(pycurl.SSL_VERIFYPEER, 1)
+        curl.setopt(pycurl.SSL_VERIFYHOST, 2)
+        curl.setopt(pycurl.SSLVERSION, pycurl.SSLVERSION_TLSv1_2)
+        curl.setopt(pycurl.OPENSOCKETFUNCTION, self._open_socket)
+        curl.setopt(pycurl.HEADERFUNCTION, self._header)
+        curl.setopt(pycurl.WRITEFUNCTION, self._body)
+        self.curl = curl
+        self._allow_private = False
+        self._check_sockets = True
+        self._refused: list[str] = []
+        self._headers: dict[str, str] = {}
+        self._body_bytes = 0
+        self._cut = False
+        self._fixed: dict[tuple[str, int], list[str]] = {}
 
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for conns in idle.values():
-            for conn in conns:
-                conn.close()
+        self.curl.close()
 
+    # --- callbacks (run inside perform) ----------------------------------------------
 
-_tls_contexts: dict[str | None, ssl.SSLContext] = {}
-_tls_lock = threading.Lock()
+    def _open_socket(self, purpose: int, address: tuple) -> socket.socket | int:
+        family, socktype, protocol, where = address
+        if self._check_sockets:
+            if family not in (socket.AF_INET, socket.AF_INET6):
+                self._refused.append("not an IP address")
+                return pycurl.SOCKET_BAD
+            problem = ssrf.connect_problem(where[0], allow_private=self._allow_private)
+            if problem:
+                self._refused.append(problem)
+                return pycurl.SOCKET_BAD
+        return socket.socket(family, socktype, protocol)
 
-
-def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """A client context that checks the certificate chain and the host name (one per bundle)."""
-    with _tls_lock:
-        context = _tls_contexts.get(ca_bundle)
-        if context is None:
-            context = ssl.create_default_context(cafile=ca_bundle)
-            context.minimum_version = ssl.TLSVersion.TLSv1_2
-            _tls_contexts[ca_bundle] = context
-        return context
-
-
-def request_target(path: str, query: str) -> str:
-    target = quote(path or "/", safe=TARGET_SAFE)
-    return target + (f"?{quote(query, safe=TARGET_SAFE)}" if query else "")
-
-
-def post(
-    target: Target,
-    path: str,
-    body: bytes,
-    headers: dict[str, str],
-    *,
-    timeout: float,
-    ca_bundle: str | None = None,
-    pools: Pools | None = None,
-) -> Response:
-    """POST `body` to `target`; the answer's status and headers.
-
-    With `pools`, a kept connection is used if there is one and the connection is kept
-    again afterwards if the answer allows; a kept connection the server had meanwhile
-    closed is replaced by a new one once, before any byte of an answer. Raises `WireTimeout`
-    past `timeout` seconds and `WireError` for any other failure.
-    """
-    deadline = time.monotonic() + timeout
-    head = [f"POST {path} HTTP/1.1", f"host: {target.host_header}"]
-    head += [f"{name}: {value}" for name, value in headers.items()]
-    head.append(f"content-length: {len(body)}")
-    if pools is None:
-        head.append("connection: close")
-    message = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-    kept = pools.take(target) if pools is not None else None
-    if kept is not None:
-        try:
-            return _send_on(kept, target, message, deadline, pools)
-        except _StaleConnection:
-            pass  # closed by the server while it was kept: once more on a new connection
-    try:
-        return _send_on(_connect(target, deadline, ca_bundle), target, message, deadline, pools)
-    except _StaleConnection:
-        raise WireError("The server closed the connection without answering.") from None
-
-
-def _send_on(
-    conn: Connection, target: Target, message: bytes, deadline: float, pools: Pools | None
-) -> Response:
-    try:
-        response, keep = _exchange(conn, message, deadline)
-    except BaseException:
-        conn.close()
-        raise
-    if keep and pools is not None:
-        pools.give(target, conn)
-    else:
-        conn.close()
-    return response
-
-
-class _StaleConnection(WireError):
-    """The connection broke before any byte of an answer came."""
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise WireTimeout("deadline passed")
-    return left
-
-
-def _connect(target: Target, deadline: float, ca_bundle: str | None) -> Connection:
-    try:
-        sock = socket.create_connection((target.address, target.port), _remaining(deadline))
-    except TimeoutError:
-        raise WireTimeout("connect timed out") from None
-    except OSError as exc:
-        raise WireError(_describe(exc)) from None
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if target.https:
-            sock.settimeout(_remaining(deadline))
-            sock = tls_context(ca_bundle).wrap_socket(sock, server_hostname=target.host)
-    except TimeoutError:
-        sock.close()
-        raise WireTimeout("TLS handshake timed out") from None
-    except ssl.SSLCertVerificationError as exc:
-        sock.close()
-        raise WireError(f"TLS certificate refused: {exc.verify_message or exc}") from None
-    except (OSError, ValueError) as exc:
-        sock.close()
-        raise WireError(f"TLS failed: {_describe(exc)}") from None
-    except WireTimeout:
-        sock.close()
-        raise
-    return Connection(sock)
-
-
-def _describe(exc: BaseException) -> str:
-    return (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)[:300]
-
-
-def _exchange(conn: Connection, message: bytes, deadline: float) -> tuple[Response, bool]:
-    """Send `message` and read the final answer; the answer and whether the connection can
-    carry another request."""
-    conn.answered = False
-    try:
-        conn.sock.settimeout(_remaining(deadline))
-        conn.sock.sendall(message)
-        reader = _Reader(conn, deadline)
-        while True:
-            status, version, headers = _read_head(reader)
-            if 100 <= status < 200 and status != 101:
-                continue  # 100 Continue and other interim answers: the final one follows
-            break
-        if status == 101:
-            raise WireError("The server switched protocols (101); webhooks need a plain answer.")
-        complete = _read_body(reader, status, headers)
-    except TimeoutError:
-        raise WireTimeout("read timed out") from None
-    except ssl.SSLError as exc:
-        raise WireError(f"TLS failed: {_describe(exc)}") from None
-    except (ConnectionError, _EndOfStream) as exc:
-        if not conn.answered:
-            raise _StaleConnection() from exc
-        raise WireError("The server closed the connection in the middle of its answer.") from None
-    except OSError as exc:
-        raise WireError(_describe(exc)) from None
-    keep = (
-        complete
-        and version == "HTTP/1.1"
-        and "close" not in headers.get("connection", "").lower()
-        and not conn.buffer
-    )
-    return Response(status=status, headers=headers), keep
-
-
-class _EndOfStream(Exception):
-    pass
-
-
-class _Reader:
-    def __init__(self, conn: Connection, deadline: float) -> None:
-        self.conn = conn
-        self.deadline = deadline
-
-    def fill(self) -> None:
-        """Read more into the buffer; `_EndOfStream` if the server closed the connection."""
-        sock = self.conn.sock
-        sock.settimeout(_remaining(self.deadline))
-        data = sock.recv(RECV_BYTES)
-        if not data:
-            raise _EndOfStream()
-        self.conn.answered = True
-        self.conn.buffer += data
-
-    def until(self, mark: bytes, limit: int) -> bytes:
-        """The buffer up to and including `mark`, consumed; `mark` must end within `limit`."""
-        while True:
-            at = self.conn.buffer.find(mark, 0, limit)
-            if at >= 0:
-                end = at + len(mark)
-                taken, self.conn.buffer = self.conn.buffer[:end], self.conn.buffer[end:]
-                return taken
-            if len(self.conn.buffer) >= limit:
-                raise WireError(f"The answer's header or chunk line is over {limit} bytes.")
-            self.fill()
-
-    def skip(self, count: int) -> None:
-        """Consume `count` bytes."""
-        while len(self.conn.buffer) < count:
-            count -= len(self.conn.buffer)
-            self.conn.buffer = b""
-            self.fill()
-        self.conn.buffer = self.conn.buffer[count:]
-
-
-def _read_head(reader: _Reader) -> tuple[int, str, dict[str, str]]:
-    raw = reader.until(b"\r\n\r\n", MAX_HEAD_BYTES)
-    lines = raw[:-4].decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ", 2)
-    if (
-        len(parts) < 2
-        or not parts[0].startswith("HTTP/1.")
-        or not (parts[1].isascii() and parts[1].isdigit())
-    ):
-        raise WireError(f"Not an HTTP/1.x answer: {lines[0][:80]!r}.")
-    status = int(parts[1])
-    if not 100 <= status <= 999:
-        raise WireError(f"Not an HTTP status code: {parts[1][:10]!r}.")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
+    def _header(self, line: bytes) -> None:
+        text = line.decode("latin-1")
+        if text.startswith("HTTP/"):
+            self._headers = {}  # a new answer (an interim 1xx came before, or a proxy's)
+            return
+        name, colon, value = text.partition(":")
         if colon:
-            headers[name.strip().lower()] = value.strip()
-    return status, parts[0], headers
+            self._headers[name.strip().lower()] = value.strip()
+
+    def _body(self, data: bytes) -> int | None:
+        self._body_bytes += len(data)
+        if self._body_bytes > MAX_BODY_BYTES:
+            self._cut = True
+            return 0  # not what curl handed over: it stops the transfer
+        return None
+
+    # --- one POST ---------------------------------------------------------------------
+
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        timeout: float,
+        ca_bundle: str | None = None,
+        proxy: str | None = None,
+        allow_private: bool = False,
+    ) -> Response:
+        """POST `body` to `url`; the final answer's status and headers.
+
+        Raises `WireRefused` if every address of the target is forbidden, `WireTimeout`
+        past `timeout` seconds in all and `WireError` for any other failure.
+        """
+        started = time.monotonic()
+        lines = header_lines(headers)
+        curl = self.curl
+        connect_to: list[str] = []
+        if proxy:
+            host, port = _host_and_port(url)
+            address = _checked_address(host, port, allow_private, deadline=started + timeout)
+            connect_to = [f"{host}:{port}:{_bracketed(address)}:{port}"]
+        remaining_ms = max(1, int((timeout - (time.monotonic() - started)) * 1000))
+        self._allow_private = allow_private
+        self._check_sockets = not proxy  # with a proxy, curl's only sockets go to the proxy
+        self._refused, self._headers, self._body_bytes, self._cut = [], {}, 0, False
+        curl.setopt(pycurl.URL, request_url(url))
+        curl.setopt(pycurl.HTTPHEADER, lines)
+        curl.setopt(pycurl.POSTFIELDS, body)
+        curl.setopt(pycurl.TIMEOUT_MS, remaining_ms)
+        curl.setopt(pycurl.CONNECTTIMEOUT_MS, remaining_ms)
+        if ca_bundle:
+            curl.setopt(pycurl.CAINFO, ca_bundle)
+            curl.unsetopt(pycurl.CAPATH)
+        else:
+            cafile, capath = default_ca()
+            curl.setopt(pycurl.CAINFO, cafile or "")
+            curl.setopt(pycurl.CAPATH, capath or "")
+        # "" switches curl's own proxy environment variables off as well.
+        curl.setopt(pycurl.PROXY, proxy or "")
+        curl.setopt(pycurl.HTTPPROXYTUNNEL, 1 if proxy else 0)
+        curl.setopt(pycurl.CONNECT_TO, connect_to)
+        if fixed_hosts or self._fixed:
+            self._apply_fixed_hosts(url)
+        try:
+            curl.perform()
+        except pycurl.error as exc:
+            code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else ""
+            if code == pycurl.E_WRITE_ERROR and self._cut:
+                pass  # the body went past MAX_BODY_BYTES: the answer itself is complete
+            elif code == pycurl.E_OPERATION_TIMEDOUT:
+                raise WireTimeout(message or "timed out") from None
+            elif self._refused and code == pycurl.E_COULDNT_CONNECT:
+                raise WireRefused("; ".join(dict.fromkeys(self._refused))) from None
+            else:
+                raise WireError(_describe(code, message)) from None
+        return Response(status=curl.getinfo(pycurl.RESPONSE_CODE), headers=self._headers)
+
+    def _apply_fixed_hosts(self, url: str) -> None:
+        """Hand curl the `fixed_hosts` entry of `url`'s host and port (and take back those
+        that changed since)."""
+        host, port = _host_and_port(url)
+        kept = {
+            key: found for key, found in self._fixed.items() if fixed_hosts.get(key[0]) == found
+        }
+        entries = [
+            f"-{name}:{number}" for name, number in self._fixed if (name, number) not in kept
+        ]
+        if host in fixed_hosts and (host, port) not in kept:
+            kept[(host, port)] = list(fixed_hosts[host])
+            entries.append(f"{host}:{port}:{','.join(map(_bracketed, fixed_hosts[host]))}")
+        if entries:
+            self.curl.setopt(pycurl.RESOLVE, entries)
+        self._fixed = kept
 
 
-def _read_body(reader: _Reader, status: int, headers: dict[str, str]) -> bool:
-    """Consume the body, up to MAX_BODY_BYTES; True if it was read to its end."""
-    if status in (204, 304) or 100 <= status < 200:
-        return True
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        return _read_chunked(reader)
-    if "transfer-encoding" in headers:
-        return False  # a coding we do not frame: the connection cannot be reused
-    length = headers.get("content-length")
-    if length is None:
-        return False  # the body runs until the server closes; nothing of it is needed
-    if not (length.isascii() and length.isdigit()):  # "²".isdigit(), but int() refuses it
-        raise WireError(f"The answer's Content-Length is not a number: {length[:20]!r}.")
-    size = int(length)
-    if size > MAX_BODY_BYTES:
-        return False
-    reader.skip(size)
-    return True
+def _describe(code: int, message: str) -> str:
+    if code in (pycurl.E_PEER_FAILED_VERIFICATION, pycurl.E_SSL_CACERT_BADFILE):
+        return f"TLS certificate refused: {message}"[:300]
+    if code == pycurl.E_SSL_CONNECT_ERROR:
+        return f"TLS failed: {message}"[:300]
+    return (message or f"curl error {code}")[:300]
 
 
-def _read_chunked(reader: _Reader) -> bool:
-    total = 0
-    while True:
-        line = reader.until(b"\r\n", 1024).split(b";", 1)[0].strip()
-        if not line or line.strip(b"0123456789abcdefABCDEF"):  # int() takes "-1", "0x1", "1_0"
-            raise WireError(f"A chunk size is not hexadecimal: {line[:20]!r}.")
-        size = int(line, 16)
-        if size == 0:
-            while reader.until(b"\r\n", MAX_HEAD_BYTES) != b"\r\n":
-                pass  # trailer fields, then the blank line
-            return True
-        total += size
-        if total > MAX_BODY_BYTES:
-            return False
-        reader.skip(size + 2)
+def _host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _bracketed(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
+def _checked_address(host: str, port: int, allow_private: bool, *, deadline: float) -> str:
+    """The first address of `host`, every one of them checked; the lookup runs in its own
+    thread so that a slow resolver costs no more than the time left before `deadline`."""
+    answer: queue.SimpleQueue = queue.SimpleQueue()
+
+    def lookup() -> None:
+        try:
+            answer.put(ssrf.allowed_addresses(host, port, allow_private=allow_private))
+        except BaseException as exc:
+            answer.put(exc)
+
+    threading.Thread(target=lookup, name="webhook-dns", daemon=True).start()
+    try:
+        found = answer.get(timeout=max(0.0, deadline - time.monotonic()))
+    except queue.Empty:
+        raise WireTimeout(f"resolving {host} timed out") from None
+    if isinstance(found, ssrf.ForbiddenTarget):
+        raise WireRefused(str(found)) from None
+    if isinstance(found, BaseException):
+        raise WireError(str(found)[:300]) from None
+    return found[0]
+
+
+_local = threading.local()
+
+
+def thread_client() -> Client:
+    """The calling thread's own client, kept (with its connections) for its next POSTs."""
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = _local.client = Client()
+    return client
+
+
+def close_thread_client() -> None:
+    """Close the calling thread's client and its connections, if it has one."""
+    client = getattr(_local, "client", None)
+    if client is not None:
+        _local.client = None
+        client.close()

@@ -314,3 +314,40 @@ def _apply_common_and_save(subscription: S, values: dict[str, Any]) -> S:
 
 def email_subscription_delete(*, subscription: EmailSubscription) -> None:
     subscription.delete()
+
+
+def disable_subscription(*, subscription: WebhookSubscription, reason: str) -> bool:
+    """Switch a subscription off and cancel what it still had to send. False if it was off
+    already. Telling the partner and staff is the caller's (the notification side's)."""
+    now = timezone.now()
+    with transaction.atomic():
+        switched = WebhookSubscription.objects.filter(pk=subscription.pk, is_active=True).update(
+            is_active=False, disabled_at=now, disabled_reason=reason[:300]
+        )
+        if not switched:
+            return False
+        Delivery.objects.filter(subscription=subscription, state=DeliveryState.PENDING).update(
+            state=DeliveryState.CANCELLED,
+            next_attempt_at=None,
+            last_error="The subscription was switched off.",
+        )
+    subscription.refresh_from_db()
+    return True
+
+
+def disable_failing_subscriptions(
+    *, now: datetime.datetime | None = None
+) -> list[WebhookSubscription]:
+    """Switch off the subscriptions that have not had one success for
+    WEBHOOKS_DISABLE_AFTER_DAYS; returns those switched off now."""
+    now = now or timezone.now()
+    days = settings.WEBHOOKS_DISABLE_AFTER_DAYS
+    cutoff = now - datetime.timedelta(days=float(days))
+    failing = WebhookSubscription.objects.filter(is_active=True, failing_since__lte=cutoff)
+    return [
+        subscription
+        for subscription in failing
+        if disable_subscription(
+            subscription=subscription, reason=f"Every delivery failed for {days} days."
+        )
+    ]
