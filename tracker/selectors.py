@@ -48,10 +48,14 @@ R = TypeVar("R", bound=TrackedRecord)
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is reading: staff, a partner country (by id), or the anonymous public."""
+    """Who is reading: staff, a partner country (by id), or the anonymous public.
+
+    `partner_id` may also be an `OuterRef` to the partner countries of an enclosing query,
+    to ask the visibility rule about every partner at once (`partners_who_can_see`).
+    """
 
     is_staff: bool = False
-    partner_id: int | None = None
+    partner_id: int | OuterRef | None = None
 
     @classmethod
     def public(cls) -> Viewer:
@@ -81,12 +85,16 @@ def visibility_filter(model: type[TrackedRecord], viewer: Viewer) -> Q:
     else:
         through = model._meta.get_field("partners").remote_field.through
         source = f"{model._meta.model_name}_id"
+        partner_id = viewer.partner_id
+        if isinstance(partner_id, OuterRef):
+            # The link subquery nests one level deeper than the `model` rows it filters.
+            partner_id = OuterRef(partner_id)
         # A scalar subquery probed per row through the (record, partner) unique index:
         # PostgreSQL turns an EXISTS here into a hash of all the partner's links first, which
         # grows with the data (1.8 ms against 0.1 ms for a first page of 20,000 laws).
         linked = Subquery(
             through.objects.filter(
-                **{source: OuterRef("pk")}, partnercountry_id=viewer.partner_id
+                **{source: OuterRef("pk")}, partnercountry_id=partner_id
             ).values(linked=Value(True))[:1],
             output_field=BooleanField(),
         )
@@ -399,27 +407,15 @@ def partners_who_can_see(
 ) -> set[int]:
     """Which of `partner_ids` may see the record now (none if it is gone or unknown).
 
-    The rules of `visibility_filter` for partner viewers, in one or two queries whatever the
-    number of partners: the record's visibility, then (restricted only) its partner links.
+    One query whatever the number of partners: the partner countries for which
+    `visible_records` (the rule every read applies) finds the record.
     """
     model = RECORD_MODELS.get(record_type)
     if model is None or record_id is None or not partner_ids:
         return set()
-    visibility = (
-        model.objects.filter(pk=record_id, archived_at__isnull=True)
-        .values_list("visibility", flat=True)
-        .first()
-    )
-    if visibility in (Visibility.PUBLIC, Visibility.PARTNERS):
-        return set(partner_ids)
-    if visibility != Visibility.RESTRICTED:
-        return set()
-    if model is PartnerCountry:
-        return {record_id} & set(partner_ids)
-    through = model._meta.get_field("partners").remote_field.through
-    source = f"{model._meta.model_name}_id"
+    seen = visible_records(model, Viewer(partner_id=OuterRef("pk"))).filter(pk=record_id)
     return set(
-        through.objects.filter(
-            **{source: record_id}, partnercountry_id__in=partner_ids
-        ).values_list("partnercountry_id", flat=True)
+        PartnerCountry.objects.filter(pk__in=partner_ids)
+        .filter(Exists(seen))
+        .values_list("pk", flat=True)
     )

@@ -211,8 +211,8 @@ def test_partner_country_list(world, clients, caller):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", sorted(RESOURCES))
 def test_who_may_be_notified_agrees_with_what_each_partner_may_read(kind):
-    """`partners_who_can_see` (used to fan out and before each send) restates the visibility
-    rules for speed; it must answer as `visible_records` does for every partner and record."""
+    """`partners_who_can_see` (used to fan out and before each send) asks `visible_records`
+    about all partners in one query; it must answer as `visible_records` does for each."""
     from tracker.models import RECORD_MODELS, PartnerCountry
     from tracker.selectors import Viewer, partners_who_can_see, visible_records
 

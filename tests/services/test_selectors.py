@@ -9,6 +9,7 @@ from tracker.models import Event
 from tracker.selectors import (
     Viewer,
     can_see,
+    partners_who_can_see,
     visible_events,
     visible_facilities,
     visible_laws,
@@ -144,3 +145,57 @@ def test_events_of_a_record_made_public_become_visible(france):
         .values_list("type", flat=True)
     )
     assert types == ["law.created", "law.updated"]
+
+
+OTHER_CODES = ["AT", "BE", "CZ", "DK", "EE", "ES", "FI", "IT", "LT", "SE"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("record_type", ["law", "tax_measure", "facility"])
+def test_who_can_see_a_record_is_one_query_however_many_partners(
+    world, germany, france, record_type, django_assert_num_queries
+):
+    """Fan-out asks about every subscribed partner at once: one query for 2 or 12 partners."""
+    others = [make_partner(code) for code in OTHER_CODES[:10]]
+    linked = MAKERS[record_type](visibility="restricted", partners=[france, *others[:5]])
+    few = {germany.pk, france.pk}
+    many = few | {p.pk for p in others}
+    cases = [
+        (world[record_type]["restricted_de"], few, {germany.pk}),
+        (linked, few, {france.pk}),
+        (linked, many, {france.pk} | {p.pk for p in others[:5]}),
+        (world[record_type]["partners"], many, many),
+        (world[record_type]["restricted_none"], many, set()),
+    ]
+    for record, partner_ids, expected in cases:
+        with django_assert_num_queries(1):
+            seeing = partners_who_can_see(
+                record_type=record_type, record_id=record.pk, partner_ids=partner_ids
+            )
+        assert seeing == expected, record.visibility
+
+
+@pytest.mark.django_db
+def test_who_can_see_a_partner_country_is_one_query(
+    world, germany, france, django_assert_num_queries
+):
+    partner_ids = {germany.pk, france.pk} | {make_partner(code).pk for code in OTHER_CODES[:6]}
+    for key, expected in [
+        ("restricted_de", {germany.pk}),
+        ("restricted_fr", {france.pk}),
+        ("partners", partner_ids),
+    ]:
+        with django_assert_num_queries(1):
+            seeing = partners_who_can_see(
+                record_type="partner", record_id=world["partner"][key].pk, partner_ids=partner_ids
+            )
+        assert seeing == expected, key
+    # Unknown record types and records that are gone ask nothing.
+    with django_assert_num_queries(0):
+        assert (
+            partners_who_can_see(record_type="nope", record_id=1, partner_ids=partner_ids) == set()
+        )
+    with django_assert_num_queries(1):
+        assert (
+            partners_who_can_see(record_type="law", record_id=0, partner_ids=partner_ids) == set()
+        )
