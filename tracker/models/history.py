@@ -224,6 +224,13 @@ class Event(models.Model):
         ProceduralEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
     data = models.JSONField(_("data"), default=dict)
+    # A tombstone (`<record>.archived`, `.deleted`, `.hidden`) is told only to the partners
+    # that could see the record just before; everybody else's visibility of it is none,
+    # whatever the record's visibility is now.
+    audience_only = models.BooleanField(_("for its audience only"), default=False)
+    audience = models.ManyToManyField(
+        "tracker.PartnerCountry", blank=True, related_name="+", verbose_name=_("audience")
+    )
     fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
