@@ -26,6 +26,7 @@ from tracker.models import (
     WebhookSubscription,
 )
 from tracker.models.notifications import new_message_id, subscription_wants
+from tracker.ops import metrics
 from tracker.selectors import partners_who_can_see
 from tracker.services.subscriptions import disable_failing_subscriptions
 
@@ -208,6 +209,7 @@ def sweep() -> SweepResult:
     for subscription in switched_off:
         notices.subscription_disabled(subscription)
     disabled = len(switched_off)
+    metrics.observe_sweep(events=len(event_ids), deliveries=len(delivery_ids))
     if event_ids or delivery_ids or disabled:
         logger.info(
             "Sweep queued %d events and %d deliveries; disabled %d subscriptions",

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tracker.models import Delivery, DeliveryState, WebhookSubscription
+from tracker.ops import metrics
 from tracker.services.subscriptions import disable_subscription
 
 from . import config, notices, queue
@@ -57,6 +58,7 @@ class Afterwards:
 
 def _claim_lost(delivery: Delivery) -> None:
     logger.warning("Delivery %s was claimed again before its result was written", delivery.pk)
+    metrics.observe_attempt(delivery, metrics.LOST)
 
 
 def record_attempt(attempt: Attempt, after: Afterwards) -> DeliveryState | None:
@@ -137,6 +139,7 @@ def record_successes(attempts: Sequence[Attempt]) -> dict[int, DeliveryState | N
         delivery.last_status_code = attempt.outcome.status_code
         delivery.last_latency_ms = attempt.outcome.latency_ms
         results[delivery.pk] = DeliveryState.SUCCEEDED
+        metrics.observe_attempt(delivery, metrics.SUCCEEDED, now=now)
         if delivery.subscription_id and delivery.subscription.failing_since is not None:
             recovered.add(delivery.subscription_id)
     if recovered:
@@ -177,6 +180,7 @@ def cancel(deliveries: Sequence[Delivery], error: str) -> dict[int, DeliveryStat
         for name, value in values.items():
             setattr(delivery, name, value)
         results[delivery.pk] = DeliveryState.CANCELLED
+        metrics.observe_attempt(delivery, metrics.CANCELLED, error=error)
     return results
 
 
@@ -190,6 +194,7 @@ def release(delivery: Delivery, after: Afterwards) -> DeliveryState | None:
     if released != 1:
         return None
     after.released.append(delivery.pk)
+    metrics.observe_attempt(delivery, metrics.RELEASED)
     return DeliveryState.PENDING
 
 
@@ -217,6 +222,9 @@ def _record(
         return None
     for name, value in values.items():
         setattr(delivery, name, value)
+    metrics.observe_attempt(
+        delivery, metrics.FAILED if state == DeliveryState.FAILED else metrics.RETRYING, error=error
+    )
     return state
 
 
@@ -271,6 +279,7 @@ def finish_failed(
     ).update(state=DeliveryState.FAILED, last_error=error, next_attempt_at=None)
     if finished == 1:
         failed = Delivery.objects.select_related("event").get(pk=delivery_id)
+        metrics.observe_attempt(failed, metrics.FAILED, error=error)
         after.notices.append(partial(notices.delivery_failed, failed))
 
 

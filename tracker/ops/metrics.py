@@ -118,18 +118,15 @@ def observe_rate_limit_refusal(scope: str) -> None:
 
 
 def observe_attempt(
-    delivery,
-    outcome: str,
-    *,
-    status_code: int | None = None,
-    latency_ms: int | None = None,
-    error: str = "",
-    now: datetime.datetime | None = None,
+    delivery, outcome: str, *, error: str = "", now: datetime.datetime | None = None
 ) -> None:
-    """One attempt at `delivery` (a `tracker.models.Delivery`) ended with `outcome`: count it,
-    time it from the event's commit if it succeeded, and log one line that carries the event
-    id, the delivery id and the `webhook-id`."""
+    """One attempt at `delivery` (a `tracker.models.Delivery`, its result written) ended with
+    `outcome`: count it, time it from the event's commit if it succeeded, and log one line
+    that carries the event id, the delivery id and the `webhook-id`."""
     channel = "webhook" if delivery.subscription_id else "email"
+    answered = outcome in (SUCCEEDED, RETRYING, FAILED)  # the row holds this attempt's answer
+    status_code = delivery.last_status_code if answered else None
+    latency_ms = delivery.last_latency_ms if answered else None
     delivery_attempts.labels(channel, outcome).inc()
     since_event = None
     # The event is loaded with the batch; never a query of its own here.
