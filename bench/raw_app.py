@@ -69,7 +69,9 @@ SQL_KEY = (
 LAW_COLUMNS = (
     "l.id, l.visibility, l.created_at, l.updated_at, l.status, l.registration_number,"
     " l.registration_date, l.title_en, l.title_uk, l.initiator, l.lead_committee,"
-    " l.planned_next_step, l.planned_next_step_on, l.effective_date"
+    " l.planned_next_step, l.planned_next_step_on, l.effective_date, l.convocation,"
+    " l.lead_committee_received_on, l.is_urgent, l.shortened_procedure,"
+    " l.needs_constitutional_majority, l.act_number, l.act_date"
 )
 SQL_LAW_PAGE = (
     f"SELECT {LAW_COLUMNS} FROM tracker_draftlaw l WHERE {VISIBLE_LAW}"
@@ -88,6 +90,36 @@ SQL_LAW_DOCUMENTS = (
     "SELECT kind, title, url, published_on FROM tracker_lawdocument"
     " WHERE law_id = %(id)s ORDER BY kind, id"
 )
+SQL_LAW_NUMBERS = (
+    "SELECT number, registered_on FROM tracker_registrationnumber"
+    " WHERE law_id = %(id)s ORDER BY registered_on, id"
+)
+SQL_LAW_COMMITTEES = (
+    "SELECT id, name, received_on FROM tracker_lawcommittee"
+    " WHERE law_id = %(id)s ORDER BY received_on, id"
+)
+SQL_LAW_ENTRIES = (
+    'SELECT id, provisions, "on", condition FROM tracker_entryintoforce'
+    ' WHERE law_id = %(id)s ORDER BY "on" ASC NULLS LAST, id'
+)
+SQL_LAW_RELATIONS = (
+    "SELECT r.kind, r.note, l.id, l.registration_number, l.title_en, l.title_uk, l.status"
+    " FROM tracker_lawrelation r JOIN tracker_draftlaw l ON l.id = r.other_id"
+    f" WHERE r.law_id = %(id)s AND {VISIBLE_LAW} ORDER BY r.kind, r.id"
+)
+SQL_LAW_INVERSE_RELATIONS = (
+    "SELECT r.kind, r.note, l.id, l.registration_number, l.title_en, l.title_uk, l.status"
+    " FROM tracker_lawrelation r JOIN tracker_draftlaw l ON l.id = r.law_id"
+    f" WHERE r.other_id = %(id)s AND {VISIBLE_LAW} ORDER BY r.kind, r.id"
+)
+# How a relation reads from each end (tracker.models.laws.RelationKind and its inverse).
+RELATION_LABELS = {
+    "alternative_to": ("alternative to", "has the alternative"),
+    "reworked_into": ("reworked into", "reworked from"),
+    "reregistered_as": ("re-registered as", "re-registered from"),
+    "package_with": ("in a package with", "in a package with"),
+    "resolution_about": ("resolution about", "subject of the resolution"),
+}
 SQL_LAW_TAX = (
     "SELECT m.id, m.name_en, m.name_uk, m.status FROM tracker_taxmeasure m"
     f" WHERE m.legal_basis_id = %(id)s AND {VISIBLE_TAX} ORDER BY m.id"
@@ -185,10 +217,17 @@ def law_item(row, base: str, codes: list[str]) -> dict:
         "partners": codes,
         "registration_number": row[5],
         "registration_date": day(row[6]),
+        "convocation": row[14],
         "title_en": row[7],
         "title_uk": row[8],
         "initiator": row[9],
         "lead_committee": row[10],
+        "lead_committee_received_on": day(row[15]),
+        "is_urgent": row[16],
+        "shortened_procedure": row[17],
+        "needs_constitutional_majority": row[18],
+        "act_number": row[19],
+        "act_date": day(row[20]),
         "planned_next_step": row[11],
         "planned_next_step_on": day(row[12]),
         "effective_date": day(row[13]),
@@ -243,7 +282,33 @@ def law_detail(partner: int, base: str, law_id: int) -> dict:
     if row is None:
         raise Problem(404, "Not found.")
     item = law_item(row, base, partner_codes(partner, [law_id]).get(law_id, []))
-    item["summary_en"], item["summary_uk"] = row[14], row[15]
+    item["summary_en"], item["summary_uk"] = row[21], row[22]
+    numbers = [{"number": row[5], "registered_on": day(row[6]), "current": True}] if row[5] else []
+    numbers += [
+        {"number": n, "registered_on": day(on), "current": False}
+        for n, on in conn.execute(SQL_LAW_NUMBERS, params)
+    ]
+    item["registration_numbers"] = numbers
+    item["other_committees"] = [
+        {"id": i, "name": n, "received_on": day(on)}
+        for i, n, on in conn.execute(SQL_LAW_COMMITTEES, params)
+    ]
+    relations = []
+    for sql, side, direction in (
+        (SQL_LAW_RELATIONS, 0, "outgoing"),
+        (SQL_LAW_INVERSE_RELATIONS, 1, "incoming"),
+    ):
+        relations += [
+            {"kind": kind, "label": RELATION_LABELS[kind][side], "direction": direction,
+             "note": note, "law": {"id": i, "url": f"{base}/api/v1/laws/{i}/",
+             "registration_number": number, "title_en": en, "title_uk": uk, "status": s}}
+            for kind, note, i, number, en, uk, s in conn.execute(sql, params)
+        ]  # fmt: skip
+    item["relations"] = relations
+    item["entries_into_force"] = [
+        {"id": i, "provisions": p, "on": day(on), "condition": c}
+        for i, p, on, c in conn.execute(SQL_LAW_ENTRIES, params)
+    ]
     item["documents"] = [
         {"kind": k, "title": t, "url": u, "published_on": day(p)}
         for k, t, u, p in conn.execute(SQL_LAW_DOCUMENTS, params)
