@@ -72,7 +72,7 @@ def record_attempt(attempt: Attempt, after: Afterwards) -> DeliveryState | None:
         # A fault of ours: record it where staff look, and retry on the schedule.
         logger.error("Delivery %s failed unexpectedly", delivery.pk, exc_info=exc)
         return record_retryable(
-            delivery, outcome=None, error=f"Internal error: {exc!r}", after=after
+            delivery, outcome=None, error="Internal error; it will be retried.", after=after
         )
     if outcome.status_code == 410:
         return record_permanent_failure(

@@ -16,6 +16,7 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -35,31 +36,32 @@ class ForbiddenTarget(ValueError):
 
 
 def address_problem(ip: IPAddress, *, allow_private: bool) -> str | None:
-    """Why `ip` may not receive a webhook, or None if it may."""
+    """Why `ip` may not receive a webhook (what kind of address it is, never the address
+    itself: the text reaches partners), or None if it may."""
     if ip in METADATA_ADDRESSES:
-        return f"{ip} is a cloud metadata address"
+        return "a cloud metadata address"
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
-            return f"{ip} is an IPv4-mapped IPv6 address; use the IPv4 address"
+            return "an IPv4-mapped IPv6 address (give the IPv4 address)"
         embedded = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if embedded is not None and (problem := address_problem(embedded, allow_private=False)):
-            return f"{ip} embeds a forbidden IPv4 address ({problem})"
+            return f"an IPv6 address around {problem}"
     if ip.is_unspecified:
-        return f"{ip} is the unspecified address"
+        return "the unspecified address"
     if ip.is_multicast:
-        return f"{ip} is a multicast address"
+        return "a multicast address"
     if allow_private and (ip.is_loopback or ip.is_private or ip in CGNAT):
         return None
     if ip.is_loopback:
-        return f"{ip} is a loopback address"
+        return "a loopback address"
     if ip.is_link_local:
-        return f"{ip} is a link-local address"
+        return "a link-local address"
     if isinstance(ip, ipaddress.IPv4Address) and ip in CGNAT:
-        return f"{ip} is a carrier-grade NAT address"
+        return "a carrier-grade NAT address"
     if ip.is_reserved:
-        return f"{ip} is a reserved address"
+        return "a reserved address"
     if ip.is_private or not ip.is_global:
-        return f"{ip} is a private or non-routable address"
+        return "a private or non-routable address"
     return None
 
 
@@ -157,4 +159,38 @@ def check_url(url: str) -> None:
     if parts.username or parts.password:
         raise ForbiddenTarget("Put no credentials in the URL; verify the signature instead.")
     default_port = 443 if parts.scheme == "https" else 80
+    if problem := port_problem(port or default_port):
+        raise ForbiddenTarget(problem)
     allowed_addresses(parts.hostname, port or default_port)
+
+
+@functools.lru_cache(maxsize=16)
+def _port_ranges(allowed: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    ranges = []
+    for item in allowed:
+        low, _, high = str(item).partition("-")
+        try:
+            ranges.append((int(low), int(high or low)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"WEBHOOKS_ALLOWED_PORTS: {item!r} is neither a port nor a range like 8000-8999."
+            ) from None
+    return tuple(ranges)
+
+
+def port_problem(port: int) -> str | None:
+    """Why a webhook may not go to `port` (WEBHOOKS_ALLOWED_PORTS), or None if it may."""
+    allowed = tuple(str(item) for item in settings.WEBHOOKS_ALLOWED_PORTS)
+    if any(low <= port <= high for low, high in _port_ranges(allowed)):
+        return None
+    return f"Webhook URLs may use port {' or '.join(allowed)} only, not {port}."
+
+
+def url_port_problem(url: str) -> str | None:
+    """`port_problem` of the port `url` names (or its scheme's default)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "The URL is malformed."
+    return port_problem(port)

@@ -6,9 +6,11 @@ when there was none (retried on the schedule).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -20,7 +22,9 @@ from django.utils.translation import gettext as _
 from tracker.models import RECORD_MODELS, Delivery, ProceduralEventKind
 from tracker.workflows import WORKFLOWS
 
-from . import payloads, signing, wire
+from . import payloads, signing, ssrf, wire
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT = "coproduction-tracker-webhooks/1"
 
@@ -94,6 +98,8 @@ def post(
     timeout covers everything. Raises `TransportError` when there is no answer.
     """
     timeout_seconds = float(settings.WEBHOOKS_TIMEOUT_SECONDS)
+    if problem := ssrf.url_port_problem(url):  # the setting may have changed since
+        raise TransportError(f"Refused to connect: {problem}")
     started = time.monotonic()
     try:
         response = (client or wire.thread_client()).post(
@@ -110,7 +116,9 @@ def post(
     except wire.WireTimeout:
         raise TransportError(f"No answer within {timeout_seconds:g} s.") from None
     except wire.WireError as exc:
-        raise TransportError(f"Connection failed: {str(exc)[:300]}") from None
+        # The partner reads this: a category, never curl's text (addresses, socket errors).
+        logger.info("Webhook POST to %s failed: %s", urlsplit(url).hostname, exc)
+        raise TransportError(f"Connection failed: {exc.category}.") from None
     return Outcome(
         status_code=response.status,
         latency_ms=round((time.monotonic() - started) * 1000),

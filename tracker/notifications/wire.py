@@ -45,7 +45,15 @@ FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
 
 
 class WireError(Exception):
-    """No usable answer: resolving, connecting, TLS or the HTTP exchange failed."""
+    """No usable answer: resolving, connecting, TLS or the HTTP exchange failed.
+
+    `category` says which, in words fit for the endpoint's owner (no addresses, no
+    socket errors); the message has curl's details for the log.
+    """
+
+    def __init__(self, message: str, category: str = "connection error") -> None:
+        super().__init__(message)
+        self.category = category
 
 
 class WireTimeout(WireError):
@@ -228,7 +236,7 @@ class Client:
             elif self._refused and code == pycurl.E_COULDNT_CONNECT:
                 raise WireRefused("; ".join(dict.fromkeys(self._refused))) from None
             else:
-                raise WireError(_describe(code, message)) from None
+                raise WireError(_describe(code, message), _category(code)) from None
         return Response(status=curl.getinfo(pycurl.RESPONSE_CODE), headers=self._headers)
 
     def _apply_fixed_hosts(self, url: str) -> None:
@@ -255,6 +263,20 @@ def _describe(code: int, message: str) -> str:
     if code == pycurl.E_SSL_CONNECT_ERROR:
         return f"TLS failed: {message}"[:300]
     return (message or f"curl error {code}")[:300]
+
+
+def _category(code: int) -> str:
+    if code in (pycurl.E_PEER_FAILED_VERIFICATION, pycurl.E_SSL_CACERT_BADFILE):
+        return "TLS error (certificate not accepted)"
+    if code in (pycurl.E_SSL_CONNECT_ERROR, pycurl.E_SSL_CERTPROBLEM, pycurl.E_SSL_CIPHER):
+        return "TLS error"
+    return {
+        pycurl.E_COULDNT_RESOLVE_HOST: "host name not found",
+        pycurl.E_COULDNT_CONNECT: "connection refused",
+        pycurl.E_GOT_NOTHING: "connection closed without an answer",
+        pycurl.E_SEND_ERROR: "connection reset",
+        pycurl.E_RECV_ERROR: "connection reset",
+    }.get(code, "connection error")
 
 
 def _host_and_port(url: str) -> tuple[str, int]:
