@@ -106,7 +106,7 @@ def test_a_refusal_from_the_service_is_a_form_error_and_undoes_the_inlines(
     def refuse(**kwargs):
         raise ValidationError({"title_en": "Refused by the service."})
 
-    monkeypatch.setattr("tracker.admin.base.record_update", refuse)
+    monkeypatch.setattr("tracker.admin.mixins.saving.record_update", refuse)
     response = client.post(admin_url(law, "change"), data)
 
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tracker.models import Delivery, DeliveryState, EmailSubscription, WebhookSubscription
 from tracker.services import subscriptions as services
 
-from .base import ServiceFormAdmin
+from .mixins import ServiceFormAdmin
 
 SUBSCRIPTION_FIELDS = ("event_types", "record_type", "record_id", "description", "is_active")
 

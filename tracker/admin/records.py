@@ -55,8 +55,9 @@ from tracker.services.laws import (
 from tracker.services.transitions import record_transition
 from tracker.workflows import LAW_ADOPTED, LawStatus, TaxMeasureStatus
 
-from .base import HTTPS_LINKS, ArchivedFilter, RecordAdmin, ServiceRefused
+from .base import HTTPS_LINKS, RecordAdmin
 from .forms import RecordForm
+from .mixins import ArchivedFilter, ServiceRefused
 from .timeline import date_label
 
 STATUS_FIELDS = ("status_badge", "created_at", "updated_at", "archived_at")
