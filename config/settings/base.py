@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,12 +41,15 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "simple_history",
+    "axes",
+    "csp",
     "tracker",
 ]
 
 MIDDLEWARE = [
     "tracker.ops.middleware.RequestMetricsMiddleware",  # first: times all the others
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -55,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -245,6 +250,50 @@ WEBHOOKS_URL_CHECK = "tracker.notifications.ssrf.check_url"
 
 LOGIN_URL = "admin:login"
 
+# --- Security: login lockout, Content-Security-Policy, webhook ports ------------------------
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one user from one address, that
+# pair is refused (even with the right password) until AXES_COOLOFF_HOURS pass or a superuser
+# deletes the attempt in Admin -> Axes -> Access attempts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1")) or None  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password"]
+# The client address: REMOTE_ADDR, unless AXES_PROXY_COUNT says how many proxies of ours
+# append to X-Forwarded-For (a header a client could otherwise forge to dodge the lockout).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# django-csp: nothing loads from outside; inline scripts and styles only with the response's
+# nonce (`nonce="{{ request.csp_nonce }}"` in templates).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# Staff API tokens (`Authorization: Bearer tst_...`) live at most this many days.
+STAFF_API_TOKEN_MAX_DAYS = int(os.environ.get("STAFF_API_TOKEN_MAX_DAYS", "365"))
+
+# Ports a webhook URL may name (numbers or ranges like 8000-8999); 443 and 80 by default.
+WEBHOOKS_ALLOWED_PORTS = env_list("WEBHOOKS_ALLOWED_PORTS", "443,80")
+
 # --- Operations (tracker/ops; README "Operating it") ----------------------------------------
 # "json": one JSON object per log line (requests, delivery attempts with event id, delivery
 # id and webhook-id, everything else), for a log collector; "plain": for people.
@@ -303,6 +352,8 @@ API_RESPONSE_CACHE_SECONDS = float(os.environ.get("API_RESPONSE_CACHE_SECONDS", 
 API_RESPONSE_CACHE_MAX_BYTES = 128 * 1024  # larger pages are built each time
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: a `Bearer tst_...` staff token must never be taken for a partner key.
+        "tracker.api.authentication.StaffAPITokenAuthentication",
         "tracker.api.authentication.PartnerAPIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

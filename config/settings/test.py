@@ -14,6 +14,9 @@ CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.Lo
 LANGUAGE_CODE = "en"
 
 # --- Notifications ------------------------------------------------------------
+# The suite's receivers listen on loopback on a random free port: allowed explicitly here
+# (production allows 443 and 80 only).
+WEBHOOKS_ALLOWED_PORTS = ["443", "80", "1024-65535"]
 # Reliability tests run real Celery workers in subprocesses; they must share the test
 # database (so SQLite's test database is a file) and must not share the development broker.
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -10,8 +10,9 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from tracker.models import PartnerAPIKey, PartnerCountry
+from tracker.models import STAFF_TOKEN_PREFIX, PartnerAPIKey, PartnerCountry
 from tracker.selectors import LATEST_EVENT_ID_SQL, Viewer
+from tracker.services.staff_tokens import StaffTokenRefused, staff_token_authenticate
 
 KEYWORD = "Api-Key"
 _KEY_FIELDS = ("id", "prefix", "hashed_key", "expiry_date", "last_used_at", "partner_id")
@@ -110,6 +111,27 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
+
+
+class StaffAPITokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer tst_<token>`: a ministry system writing as the staff member its
+    token was issued for (no session, so no CSRF token). Any other header is left to the
+    classes after this one; a `tst_` token that does not authenticate is a 401."""
+
+    def authenticate(self, request: Request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key.startswith(STAFF_TOKEN_PREFIX):
+            return None
+        try:
+            return staff_token_authenticate(key)
+        except StaffTokenRefused as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from None
+
+    def authenticate_header(self, request: Request) -> str:
+        # DRF asks the first class for the challenge of a 401: the API's, the partners'.
+        return PartnerAPIKeyAuthentication().authenticate_header(request)
 
 
 def viewer_for(request: Request) -> Viewer:

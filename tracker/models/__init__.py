@@ -30,6 +30,7 @@ from .notifications import (
     WebhookSubscription,
 )
 from .partners import Agreement, Contact, CooperationProgramme, PartnerCountry, ProgrammeKind
+from .staff_tokens import STAFF_TOKEN_PREFIX, StaffAPIToken
 from .tax_measures import TaxMeasure, TaxMeasureKind
 
 RECORD_MODELS: dict[str, type[TrackedRecord]] = {
@@ -40,6 +41,7 @@ __all__ = [
     "LAW_ONLY_EVENT_KINDS",
     "RECORD_MODELS",
     "RELATION_INVERSE_LABELS",
+    "STAFF_TOKEN_PREFIX",
     "Agreement",
     "Contact",
     "CooperationProgramme",
@@ -66,6 +68,7 @@ __all__ = [
     "ProgrammeKind",
     "RegistrationNumber",
     "RelationKind",
+    "StaffAPIToken",
     "StatusChange",
     "TaxMeasure",
     "TaxMeasureKind",
