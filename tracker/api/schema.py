@@ -103,6 +103,23 @@ class PartnerAPIKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
+class StaffAPITokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tracker.api.authentication.StaffAPITokenAuthentication"
+    name = "StaffToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "`Bearer tst_<token>`: a staff API token, issued by a superuser for one staff "
+                "member; what it writes is recorded as written by that person. For the staff "
+                "endpoints (recording transitions, procedural events, corrections, law "
+                "changes); no session or CSRF token needed."
+            ),
+        }
+
+
 class RecordSerializerExtension(OpenApiSerializerExtension):
     """Document records as staff see them: staff-only fields appear, as optional properties."""
 

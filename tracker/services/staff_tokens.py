@@ -31,13 +31,30 @@ def staff_token_issue(
     """Issue a token acting as `user`; the plain token is returned only now, never stored."""
     if not (created_by.is_active and created_by.is_superuser):
         raise PermissionDenied("Only a superuser may issue staff API tokens.")
+    errors = staff_token_problems(user=user, name=name, expires_at=expires_at)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        token, key = StaffAPIToken.objects.create_key(
+            user=user, name=name.strip(), expiry_date=expires_at, created_by=created_by
+        )
+    logger.info(
+        "Staff API token %s issued for %s by %s", token.prefix, user.get_username(), created_by
+    )
+    return token, key
+
+
+def staff_token_problems(
+    *, user: AbstractBaseUser | None, name: str, expires_at: datetime.datetime | None
+) -> dict[str, str]:
+    """What is wrong with issuing a token with these values, by field (empty: nothing)."""
     name = (name or "").strip()
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = "Name the token after the system that will use it."
     elif len(name) > 50:
         errors["name"] = "Keep the name within 50 characters."
-    if not (user.is_active and user.is_staff):
+    if user is None or not (user.is_active and user.is_staff):
         errors["user"] = "Choose an active staff member: the token writes as that person."
     now = timezone.now()
     longest = datetime.timedelta(days=settings.STAFF_API_TOKEN_MAX_DAYS)
@@ -50,16 +67,7 @@ def staff_token_issue(
             f"A token may live at most {settings.STAFF_API_TOKEN_MAX_DAYS} days; "
             "issue a new one when it runs out."
         )
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        token, key = StaffAPIToken.objects.create_key(
-            user=user, name=name, expiry_date=expires_at, created_by=created_by
-        )
-    logger.info(
-        "Staff API token %s issued for %s by %s", token.prefix, user.get_username(), created_by
-    )
-    return token, key
+    return errors
 
 
 def staff_token_revoke(*, token: StaffAPIToken) -> bool:
@@ -82,7 +90,7 @@ def staff_token_authenticate(key: str) -> tuple[AbstractBaseUser, StaffAPIToken]
     if token.has_expired:
         raise StaffTokenRefused("This staff API token has expired.")
     user = token.user
-    if not (user.is_active and user.is_staff):
+    if user is None or not (user.is_active and user.is_staff):
         raise StaffTokenRefused("The staff member this token acts as may no longer sign in.")
     now = timezone.now()
     StaffAPIToken.objects.filter(pk=token.pk).update(last_used_at=now)
