@@ -316,9 +316,9 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(
     partners = [make_partner(code) for code in ("DE", "FR", "PL")]
     small = batch_queries(receiver, partners, 2)
     large = batch_queries(receiver, partners, 30)
-    # Claim, load with subscriptions, the event (once), visibility (the law, then its
-    # partner links), successes.
-    assert small == large == 6
+    # Claim, load with subscriptions, the event (once), visibility (one or two queries),
+    # successes.
+    assert small == large <= 6
 
 
 def test_a_big_batch_of_hanging_endpoints_sends_what_fits_its_time_and_hands_back_the_rest(

@@ -203,6 +203,21 @@ def test_after_the_last_attempt_the_delivery_fails_and_people_are_told(
     assert delivery.message_id in mail.outbox[0].body
 
 
+def test_a_shortened_retry_schedule_fails_a_delivery_sooner(receiver, inline_tasks, settings):
+    settings.WEBHOOKS_RETRY_SCHEDULE = (2,)
+    receiver.default_status = 503
+    subscription, _ = subscribe(make_partner("DE"), receiver.url())
+    started = timezone.now()
+    move(make_law(), "registered")
+    delivery = Delivery.objects.get(subscription=subscription)
+    wait = (delivery.next_attempt_at - started).total_seconds()
+    assert delivery.state == DeliveryState.PENDING and 1.8 <= wait <= 2.3
+    make_due(delivery)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, 2)
+    assert len(receiver.requests) == 2
+
+
 def test_a_subscription_failing_for_five_days_is_disabled(receiver, inline_tasks):
     receiver.default_status = 500
     subscription, _ = subscribe(make_partner("DE"), receiver.url())

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.notifications.marks import committing
 from tracker.models.notifications import event_type_matches
-from tracker.notifications.config import retry_delay, retry_schedule
+from tracker.notifications.config import max_attempts, retry_delay, retry_schedule
 from tracker.notifications.signing import generate_secret
 from tracker.notifications.transports import parse_retry_after
 
@@ -31,6 +31,20 @@ def test_retry_delay_follows_the_schedule_with_jitter_and_retry_after():
     # A huge Retry-After is capped so that a delivery is not parked for ever.
     assert retry_delay(1, retry_after=10**9) <= datetime.timedelta(hours=24)
     assert len({retry_delay(2) for _ in range(5)}) > 1
+
+
+def test_the_default_retry_schedule_is_the_documented_one():
+    minutes = [delay.total_seconds() / 60 for delay in retry_schedule()]
+    assert minutes == [5 / 60, 5, 30, 120, 300, 600, 600]
+    assert max_attempts() == 8
+
+
+def test_the_retry_schedule_is_a_setting(settings):
+    settings.WEBHOOKS_RETRY_SCHEDULE = (1, 2)
+    assert max_attempts() == 3
+    assert 0.9 <= retry_delay(1).total_seconds() <= 1.1
+    # Past the schedule's end, the last wait repeats.
+    assert 1.8 <= retry_delay(5).total_seconds() <= 2.2
 
 
 def test_event_type_patterns():
