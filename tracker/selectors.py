@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 
 from tracker.models import (
     RECORD_MODELS,
+    Delivery,
     DraftLaw,
     Event,
     Facility,
@@ -93,9 +94,9 @@ def visibility_filter(model: type[TrackedRecord], viewer: Viewer) -> Q:
         # PostgreSQL turns an EXISTS here into a hash of all the partner's links first, which
         # grows with the data (1.8 ms against 0.1 ms for a first page of 20,000 laws).
         linked = Subquery(
-            through.objects.filter(
-                **{source: OuterRef("pk")}, partnercountry_id=partner_id
-            ).values(linked=Value(True))[:1],
+            through.objects.filter(**{source: OuterRef("pk")}, partnercountry_id=partner_id).values(
+                linked=Value(True)
+            )[:1],
             output_field=BooleanField(),
         )
     return Q(visibility__in=[Visibility.PUBLIC, Visibility.PARTNERS]) | (
@@ -161,7 +162,8 @@ def latest_event_id() -> int:
 
 
 def visible_events(viewer: Viewer) -> QuerySet[Event]:
-    """Events about records `viewer` may see now, in id order."""
+    """Events about records `viewer` may see now, in id order; a tombstone (an event for its
+    audience only) is seen by the partner countries of its audience and by staff alone."""
     # The condition depends on the viewer only; building it is most of a feed page's work.
     return _visible_events(viewer).all()
 
@@ -174,7 +176,17 @@ def _visible_events(viewer: Viewer) -> QuerySet[Event]:
     # Checked row by row with a scalar subquery per record type: PostgreSQL cannot hash it
     # into the set of every visible record first (as it does with `record_id IN (...)`), so
     # a page of the feed costs the same with 10,000 or 1,000,000 events.
+    if viewer.partner_id is None:
+        told: Subquery | Value = Value(False)
+    else:
+        told = Subquery(
+            Event.audience.through.objects.filter(
+                event_id=OuterRef("pk"), partnercountry_id=viewer.partner_id
+            ).values(seen=Value(True))[:1],
+            output_field=BooleanField(),
+        )
     about_visible = Case(
+        When(audience_only=True, then=told),
         *(
             When(
                 record_type=record_type,
@@ -191,6 +203,42 @@ def _visible_events(viewer: Viewer) -> QuerySet[Event]:
     )
     return events.alias(about_visible=Coalesce(about_visible, Value(False))).filter(
         about_visible=True
+    )
+
+
+def partners_told_of(event: Event, partner_ids: set[int]) -> set[int]:
+    """Which of `partner_ids` may be told of `event` now, in one query: the audience of a
+    tombstone, else the partner countries that may see its record (`partners_who_can_see`)."""
+    if not partner_ids:
+        return set()
+    if event.audience_only:
+        return set(
+            Event.audience.through.objects.filter(
+                event_id=event.pk, partnercountry_id__in=partner_ids
+            ).values_list("partnercountry_id", flat=True)
+        )
+    return partners_who_can_see(
+        record_type=event.record_type, record_id=event.record_id, partner_ids=partner_ids
+    )
+
+
+def visible_deliveries(viewer: Viewer, deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    """`deliveries` narrowed to those of events `viewer` may see now (and its own tests).
+
+    A partner's delivery log then forgets a record it may no longer see, like the feed does,
+    but keeps the tombstones addressed to it. Checked row by row, like the feed.
+    """
+    if viewer.is_staff:
+        return deliveries
+    seen = Subquery(
+        visible_events(viewer)
+        .filter(pk=OuterRef("event_id"))
+        .order_by()
+        .values(seen=Value(True))[:1],
+        output_field=BooleanField(),
+    )
+    return deliveries.alias(event_seen=Coalesce(seen, Value(False))).filter(
+        Q(event_seen=True) | Q(event__type="webhook.test")
     )
 
 

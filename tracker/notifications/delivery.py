@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 
 from tracker.models import Delivery, DeliveryState
-from tracker.selectors import partners_who_can_see
+from tracker.selectors import partners_told_of
 
 from . import config, payloads
 from .claims import claim_batch
@@ -93,11 +93,7 @@ def _checked(deliveries: list[Delivery], results: dict[int, DeliveryState | None
         if event.type == "webhook.test":
             seeing = {delivery.partner_id for delivery in group}
         else:
-            seeing = partners_who_can_see(
-                record_type=event.record_type,
-                record_id=event.record_id,
-                partner_ids={delivery.partner_id for delivery in group},
-            )
+            seeing = partners_told_of(event, {delivery.partner_id for delivery in group})
         body = None
         for delivery in group:
             if delivery.partner_id not in seeing:

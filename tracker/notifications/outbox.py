@@ -27,7 +27,7 @@ from tracker.models import (
 )
 from tracker.models.notifications import new_message_id, subscription_wants
 from tracker.ops import metrics
-from tracker.selectors import partners_who_can_see
+from tracker.selectors import partners_told_of
 from tracker.services.subscriptions import disable_failing_subscriptions
 
 from . import config, notices, payloads
@@ -152,8 +152,8 @@ def create_deliveries(event: Event, subscribers: Sequence[Subscriber]) -> None:
 
 
 def matching_subscribers(event: Event) -> list[Subscriber]:
-    """Active subscriptions that want this event and whose partner may see its record, in
-    id order, webhooks first."""
+    """Active subscriptions that want this event and whose partner may see its record (a
+    tombstone: whose partner is in its audience), in id order, webhooks first."""
     if event.type == "webhook.test" or not payloads.is_partner_news(event):
         return []
     wanted = Q(is_active=True) & (Q(record_type="") | Q(record_type=event.record_type))
@@ -172,11 +172,7 @@ def matching_subscribers(event: Event) -> list[Subscriber]:
     ]
     if not candidates:
         return []
-    seeing = partners_who_can_see(
-        record_type=event.record_type,
-        record_id=event.record_id,
-        partner_ids={s.partner_id for s in candidates},
-    )
+    seeing = partners_told_of(event, {s.partner_id for s in candidates})
     return [s for s in candidates if s.partner_id in seeing]
 
 

@@ -1,13 +1,17 @@
-"""What a notification says about an event: the same facts for webhooks and e-mails."""
+"""What a notification says about an event: the same facts for webhooks and e-mails.
+
+A webhook's body is `tracker.events.webhook_payload`: the envelope around the very event
+object the change feed lists. E-mails are written from a flat view of it (`event_data`).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from tracker import links
+from tracker import events, links
 from tracker.models import Event
-from tracker.selectors import Viewer, changed_fields_seen_by
+from tracker.selectors import changed_fields_seen_by
 
 # What the record's own event says, for the events about its timeline: every field of it is
 # what partners see on the timeline itself.
@@ -16,7 +20,7 @@ TIMELINE_EVENTS = (".status_changed", ".procedural_event", ".corrected")
 
 def partner_changed_fields(event: Event) -> list[str]:
     # Notifications only ever go to partners.
-    return changed_fields_seen_by(event.data, Viewer(partner_id=0))
+    return changed_fields_seen_by(event.data, events.PARTNER_READER)
 
 
 def is_partner_news(event: Event) -> bool:
@@ -27,28 +31,22 @@ def is_partner_news(event: Event) -> bool:
 
 
 def event_data(event: Event) -> dict[str, Any]:
-    if event.type == "webhook.test":
-        return {"message": "This is a test delivery.", **event.data}
+    """What an e-mail about `event` tells: the record (`id`, `type`, `url`), the event's id
+    (`event_id`) and the event's `data` as partners read it."""
+    if event.type == events.TEST_EVENT_TYPE:
+        return events.data_seen_by(event.type, event.data, events.PARTNER_READER)
     data: dict[str, Any] = {
         "event_id": event.pk,
         "id": event.record_id,
         "type": event.record_type,
         "url": links.api_url(event.record_type, event.record_id),
     }
-    if event.type.endswith(TIMELINE_EVENTS):
-        data.update({k: v for k, v in event.data.items() if k not in data})
-    elif event.type.endswith(".updated"):
-        data["changed"] = partner_changed_fields(event)
-        if "archived" in event.data:
-            data["archived"] = event.data["archived"]
+    seen = events.data_seen_by(event.type, event.data, events.PARTNER_READER)
+    data.update({k: v for k, v in seen.items() if k not in data})
     return data
 
 
 def webhook_body(event: Event) -> str:
     """The exact bytes signed and sent; identical on every retry."""
-    payload = {
-        "type": event.type,
-        "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
-        "data": event_data(event),
-    }
+    payload = events.webhook_payload(event)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,8 +41,14 @@ def emit_event(
     data: dict[str, Any] | None = None,
     status_change: StatusChange | None = None,
     procedural_event: ProceduralEvent | None = None,
+    audience: Collection[int] | None = None,
 ) -> Event:
-    """Append an event inside the caller's transaction; notifications start once it commits."""
+    """Append an event inside the caller's transaction; notifications start once it commits.
+
+    With `audience` (partner country ids, possibly none) the event is for them alone (and
+    staff), whatever the record's visibility: a tombstone. Without it, whoever may see the
+    record may see the event.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("emit_event must run inside the transaction that made the change")
     _serialize_event_commits()
@@ -53,7 +60,10 @@ def emit_event(
         data=data or {},
         status_change=status_change,
         procedural_event=procedural_event,
+        audience_only=audience is not None,
     )
+    if audience:
+        event.audience.set(sorted(audience))
     transaction.on_commit(lambda: _announce(event.pk))
     return event
 

@@ -12,12 +12,16 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from tracker.models import Event, ProceduralEvent, StatusChange, TrackedRecord
+from tracker.models import Event, PartnerCountry, ProceduralEvent, StatusChange, TrackedRecord
+from tracker.selectors import partners_who_can_see
 
 from .errors import PermissionDeniedError
 from .events import emit_event
 
 R = TypeVar("R", bound=TrackedRecord)
+
+# Fields whose change may take the record out of some partner's sight.
+SIGHT_FIELDS = frozenset({"visibility", "partners"})
 
 # Written only by their own services.
 PROTECTED_FIELDS = frozenset({"id", "status", "created_at", "updated_at", "archived_at"})
@@ -72,6 +76,15 @@ def _keep_main_legal_basis(record: TrackedRecord) -> list[str]:
     return ["legal_bases"]
 
 
+def _partners_seeing(record: TrackedRecord) -> set[int]:
+    """The partner countries that may see `record` now: the audience of its tombstone."""
+    return partners_who_can_see(
+        record_type=record.record_type,
+        record_id=record.pk,
+        partner_ids=set(PartnerCountry.objects.values_list("pk", flat=True)),
+    )
+
+
 def record_create(
     *, model: type[R], values: Mapping[str, Any], actor: AbstractBaseUser | None
 ) -> R:
@@ -102,12 +115,16 @@ def record_update(
     """Apply `values` to `record`; returns the names of the fields that changed.
 
     `related_changed` names inline collections (documents, agreements...) the caller has
-    already saved in this transaction, so that the event mentions them too.
+    already saved in this transaction, so that the event mentions them too. The partner
+    countries that lose sight of the record (its visibility changed, or they were unlinked)
+    are told by a `<record>.hidden` tombstone.
     """
     model = type(record)
     plain, many = _split_fields(model, values)
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=record.pk)
+        sight_may_change = bool(SIGHT_FIELDS & (set(plain) | set(many)))
+        seeing_before = _partners_seeing(locked) if sight_may_change else set()
         before = {name: getattr(locked, name) for name in plain}
         for name, value in plain.items():
             setattr(locked, name, value)
@@ -131,11 +148,22 @@ def record_update(
                 actor=actor,
                 data={"changed": sorted(set(changed))},
             )
+            lost_sight = seeing_before - _partners_seeing(locked) if seeing_before else set()
+            if lost_sight:
+                emit_event(
+                    type=f"{model.record_type}.hidden",
+                    record=locked,
+                    actor=actor,
+                    audience=lost_sight,
+                )
     return changed
 
 
 def record_archive(*, record: R, actor: AbstractBaseUser | None) -> None:
-    """Take a record out of circulation without losing it or its history."""
+    """Take a record out of circulation without losing it or its history.
+
+    The partner countries that could see it are told by a `<record>.archived` tombstone.
+    """
     _set_archived(record=record, actor=actor, archived=True)
 
 
@@ -149,19 +177,32 @@ def _set_archived(*, record: TrackedRecord, actor: AbstractBaseUser | None, arch
         locked = model.objects.select_for_update().get(pk=record.pk)
         if (locked.archived_at is not None) == archived:
             return
+        seeing_before = _partners_seeing(locked) if archived else set()
         locked.archived_at = timezone.now() if archived else None
         locked.save(update_fields=["archived_at", "updated_at"])
         record.archived_at = locked.archived_at
-        emit_event(
-            type=f"{model.record_type}.updated",
-            record=locked,
-            actor=actor,
-            data={"changed": ["archived"], "archived": archived},
-        )
+        if archived:
+            emit_event(
+                type=f"{model.record_type}.archived",
+                record=locked,
+                actor=actor,
+                audience=seeing_before,
+            )
+        else:
+            emit_event(
+                type=f"{model.record_type}.updated",
+                record=locked,
+                actor=actor,
+                data={"changed": ["archived"], "archived": False},
+            )
 
 
 def record_delete(*, record: TrackedRecord, actor: AbstractBaseUser | None) -> None:
-    """Delete for good. Superusers only; the event log keeps a trace."""
+    """Delete for good. Superusers only; the event log keeps a trace.
+
+    The partner countries that could see the record are told by a `<record>.deleted`
+    tombstone, which names it by type and id only; staff also read its label and status.
+    """
     if actor is None or not getattr(actor, "is_superuser", False):
         raise PermissionDeniedError("Only a superuser may delete records; archive it instead.")
     model = type(record)
@@ -171,6 +212,7 @@ def record_delete(*, record: TrackedRecord, actor: AbstractBaseUser | None) -> N
             record=record,
             actor=actor,
             data={"label": str(record), "status": record.status},
+            audience=_partners_seeing(record),
         )
         # The timeline goes with the record; its events stay, and keep what they said.
         scope = {

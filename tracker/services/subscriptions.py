@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from tracker.events import EVENT_ACTIONS, EVENT_TYPES  # noqa: F401 (re-exported)
 from tracker.models import (
     RECORD_MODELS,
     Delivery,
@@ -31,15 +32,7 @@ from .signals import delivery_requested
 
 S = TypeVar("S", WebhookSubscription, EmailSubscription)
 
-EVENT_ACTIONS = (
-    "created",
-    "status_changed",
-    "procedural_event",
-    "corrected",
-    "updated",
-    "deleted",
-)
-EVENT_TYPES = tuple(f"{r}.{a}" for r in RECORD_MODELS for a in EVENT_ACTIONS)
+# Every `<record>.<action>` the feed shows, tombstones (`archived`, `deleted`, `hidden`) too.
 EVENT_TYPE_PATTERNS = frozenset(EVENT_TYPES) | {f"{r}.*" for r in RECORD_MODELS} | {"*"}
 MAX_SUBSCRIPTIONS_PER_PARTNER = 50
 
