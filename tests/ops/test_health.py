@@ -33,7 +33,7 @@ def fresh_heartbeat():
 def due_delivery(*, late_by: datetime.timedelta, attempts: int = 0) -> Delivery:
     partner = make_partner("DE")
     subscription, _secret = webhook_subscription_create(
-        partner=partner, url="http://127.0.0.1:9/hook", event_types=["law.*"]
+        partner=partner, url="http://127.0.0.1:65001/hook", event_types=["law.*"]
     )
     make_law()
     return Delivery.objects.create(
