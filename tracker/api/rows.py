@@ -19,6 +19,7 @@ from rest_framework.fields import SerializerMethodField, empty
 from rest_framework.settings import ISO_8601, api_settings
 
 from tracker import selectors
+from tracker.events import event_object
 from tracker.models import PartnerCountry, TaxMeasure, TrackedRecord
 
 from .fields import RecordURLField, url_prefix
@@ -147,19 +148,13 @@ EVENT_COLUMNS = ("id", "type", "record_type", "record_id", "occurred_at", "data"
 def render_events(
     rows: Iterable[Row], *, viewer: selectors.Viewer, record_url_prefixes: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """`EventSerializer`'s output for `.values(*EVENT_COLUMNS)` rows of the change feed."""
-    occurred_at = _datetime("occurred_at")
+    """`EventSerializer`'s output for `.values(*EVENT_COLUMNS)` rows of the change feed: the
+    event object of `tracker.events`, which webhook bodies carry too."""
     return [
-        {
-            "id": row["id"],
-            "type": row["type"],
-            "record_type": row["record_type"],
-            "record_id": row["record_id"],
-            "record_url": event_record_url(
-                record_url_prefixes, row["record_type"], row["record_id"]
-            ),
-            "occurred_at": occurred_at(row),
-            "data": selectors.event_data_seen_by(row["data"], viewer),
-        }
+        event_object(
+            **row,
+            viewer=viewer,
+            record_url=event_record_url(record_url_prefixes, row["record_type"], row["record_id"]),
+        )
         for row in rows
     ]

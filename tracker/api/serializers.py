@@ -17,7 +17,9 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from tracker import selectors
+from tracker.events import EVENT_TYPES, event_object
 from tracker.models import (
+    RECORD_MODELS,
     RELATION_INVERSE_LABELS,
     Currency,
     DatePrecision,
@@ -833,23 +835,53 @@ class PartnerDetailSerializer(PartnerSerializer):
 # --- Events ------------------------------------------------------------------------------
 
 
+def choices_class(name: str, values: list[str]) -> type[models.TextChoices]:
+    """A choices class named `name` (the schema's enum component) over string `values`."""
+    return models.TextChoices(name, [(v.replace(".", "_").replace("*", "any"), v) for v in values])
+
+
+# `<record>.<action>` for every record type and action; see `tracker.events`.
+EventType = choices_class("EventType", list(EVENT_TYPES))
+RecordType = choices_class("RecordType", list(RECORD_MODELS))
+
+
 class EventSerializer(serializers.Serializer):
+    """An event as the change feed lists it and a webhook delivery carries it (`data`)."""
+
     id = serializers.IntegerField(read_only=True, help_text="Strictly increasing.")
-    type = serializers.CharField(
-        read_only=True, help_text="`<record>.created`, `<record>.status_changed`, ..."
+    type = NamedChoiceField(
+        EventType,
+        read_only=True,
+        help_text="`<record>.<action>`: what happened. `<record>.archived`, `.deleted` and "
+        "`.hidden` are tombstones: the record is gone for you (archived, deleted, or no "
+        "longer visible to you); they name it by type and id only.",
     )
-    record_type = serializers.CharField(read_only=True)
+    record_type = NamedChoiceField(RecordType, read_only=True)
     record_id = serializers.IntegerField(read_only=True, allow_null=True)
-    record_url = serializers.SerializerMethodField()
+    record_url = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Where the record is; null for a tombstone."
+    )
     occurred_at = serializers.DateTimeField(read_only=True)
-    data = serializers.SerializerMethodField()
+    data = serializers.DictField(
+        read_only=True,
+        help_text="What happened, by type: see the `Event<Action>Data` schemas (for example "
+        "`EventStatusChangedData`); a tombstone's is empty.",
+    )
 
-    def get_data(self, obj) -> dict[str, Any]:
+    def to_representation(self, instance) -> dict[str, Any]:
         viewer = self.context.get("viewer") or selectors.Viewer.public()
-        return selectors.event_data_seen_by(obj.data, viewer)
-
-    def get_record_url(self, obj) -> str | None:
-        return event_record_url(self.context["record_url_prefixes"], obj.record_type, obj.record_id)
+        return event_object(
+            id=instance.pk,
+            type=instance.type,
+            record_type=instance.record_type,
+            record_id=instance.record_id,
+            occurred_at=instance.occurred_at,
+            data=instance.data,
+            viewer=viewer,
+            record_url=event_record_url(
+                self.context["record_url_prefixes"], instance.record_type, instance.record_id
+            ),
+        )
 
 
 def event_record_url(

@@ -735,6 +735,7 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = filters.EventFilterSet
     pagination_class = None
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         return selectors.visible_events(self.viewer)
@@ -809,6 +810,22 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
                 "last_id": last_id,
             }
         )
+
+    @extend_schema(
+        summary="One event",
+        description="The event with this id, as the feed lists it and a webhook delivery "
+        "carries it (`data` of the body). 404 if there is none you may see.",
+        parameters=[ETAG_HEADER],
+        responses={200: s.EventSerializer, 304: NOT_MODIFIED},
+    )
+    @cached_read
+    def retrieve(self, request, *args, **kwargs):
+        # The feed's query parameters do not filter a single event.
+        pk = int(self.kwargs["pk"])
+        if pk > MAX_ID:
+            raise exceptions.NotFound()
+        event = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response(self.get_serializer(event).data)
 
 
 __all__ = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from tracker.api.serializers import NamedChoiceField, choices_class
 from tracker.models import (
     RECORD_MODELS,
     Delivery,
@@ -15,6 +16,14 @@ from tracker.models import (
 from tracker.services.subscriptions import EVENT_TYPE_PATTERNS
 
 EVENT_TYPE_HELP = "Event types such as `law.status_changed`; `law.*` and `*` match several."
+# Every event type, `<record>.*` and `*`: the schema's `EventTypePattern` enum.
+EventTypePattern = choices_class("EventTypePattern", sorted(EVENT_TYPE_PATTERNS))
+
+
+def event_types_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=NamedChoiceField(EventTypePattern), help_text=EVENT_TYPE_HELP, **kwargs
+    )
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -41,12 +50,8 @@ class StrictCharField(serializers.CharField):
 
 
 class SubscriptionFilterFields(serializers.Serializer):
-    event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(EVENT_TYPE_PATTERNS)),
-        allow_empty=False,
-        min_length=1,
-        max_length=len(EVENT_TYPE_PATTERNS),
-        help_text=EVENT_TYPE_HELP,
+    event_types = event_types_field(
+        allow_empty=False, min_length=1, max_length=len(EVENT_TYPE_PATTERNS)
     )
     record_type = serializers.ChoiceField(
         choices=list(RECORD_MODELS),
@@ -69,6 +74,7 @@ class WebhookInput(SubscriptionFilterFields):
 
 class WebhookOutput(serializers.ModelSerializer):
     record_type = serializers.CharField()
+    event_types = event_types_field()
 
     class Meta:
         model = WebhookSubscription
@@ -146,6 +152,8 @@ class EmailSubscriptionInput(SubscriptionFilterFields):
 
 
 class EmailSubscriptionOutput(serializers.ModelSerializer):
+    event_types = event_types_field()
+
     class Meta:
         model = EmailSubscription
         fields = [

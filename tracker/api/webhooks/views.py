@@ -10,7 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tracker import selectors
 from tracker.api.authentication import PartnerAPIKeyAuthentication, PartnerPrincipal
+from tracker.api.event_schema import CALLBACKS
 from tracker.api.pagination import RecordCursorPagination
 from tracker.models import Delivery, EmailSubscription, WebhookSubscription
 from tracker.services import subscriptions as services
@@ -19,7 +21,10 @@ from . import serializers as s
 
 RECEIVING = """
 Deliveries follow the Standard Webhooks specification. Each is a `POST` with
-`Content-Type: application/json`, a body `{"type", "timestamp", "data"}` and the headers
+`Content-Type: application/json`, a body `{"type", "timestamp", "data"}` whose `data` is
+the event exactly as the change feed lists it (`GET /api/v1/events/<id>/`:
+`{"id", "type", "record_type", "record_id", "record_url", "occurred_at", "data"}`; the
+callbacks below give each type's body), and the headers
 `webhook-id` (the same on every retry of one delivery: use it to ignore duplicates),
 `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature`
 (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with the base64-decoded part
@@ -46,6 +51,13 @@ class PartnerView(APIView):
 
     def partner(self, request: Request):
         return request.user.partner
+
+    def deliveries(self, request: Request):
+        """The partner's deliveries about what it may still see (tombstones sent to it too)."""
+        return selectors.visible_deliveries(
+            selectors.Viewer.partner(self.partner(request)),
+            Delivery.objects.filter(partner=self.partner(request)),
+        )
 
     def webhook(self, request: Request, pk: int) -> WebhookSubscription:
         return get_object_or_404(
@@ -79,6 +91,7 @@ class WebhookListView(PartnerView):
         responses={201: s.WebhookWithSecretOutput},
         summary="Subscribe an endpoint; the secret is in this answer only",
         description=RECEIVING,
+        callbacks=CALLBACKS,
     )
     def post(self, request: Request) -> Response:
         data = _input(s.WebhookInput, request)
@@ -176,10 +189,14 @@ class DeliveryListView(PartnerView):
             OpenApiParameter("page_size", int, description="Deliveries per page."),
         ],
         summary="The delivery log of one subscription, newest first",
+        description="Only deliveries about records you may still see, tombstones sent to "
+        "you and test deliveries: a record you lost sight of leaves your log too.",
     )
     def get(self, request: Request, pk: int) -> Response:
         subscription = self.webhook(request, pk)
-        deliveries = Delivery.objects.filter(subscription=subscription).select_related("event")
+        deliveries = (
+            self.deliveries(request).filter(subscription=subscription).select_related("event")
+        )
         paginator = DeliveryPagination()
         page = paginator.paginate_queryset(deliveries, request, view=self)
         return paginator.get_paginated_response(s.DeliveryOutput(page, many=True).data)
@@ -188,10 +205,9 @@ class DeliveryListView(PartnerView):
 class DeliveryLookup(PartnerView):
     def delivery(self, request: Request, pk: int, delivery_pk: int) -> Delivery:
         return get_object_or_404(
-            Delivery.objects.select_related("event", "subscription"),
+            self.deliveries(request).select_related("event", "subscription"),
             pk=delivery_pk,
             subscription__pk=pk,
-            partner=self.partner(request),
         )
 
 
