@@ -102,6 +102,7 @@ def test_a_name_that_later_resolves_to_a_forbidden_address_is_refused_at_connect
     assert delivery.state == DeliveryState.PENDING
     assert "Refused to connect" in delivery.last_error
     assert "loopback" in delivery.last_error
+    assert "127.0.0.1" not in delivery.last_error
 
 
 @committing
@@ -119,6 +120,7 @@ def test_the_metadata_address_is_refused_at_connect_even_where_private_ones_are_
     delivery = Delivery.objects.filter(subscription=subscription).last()
     assert delivery.state == DeliveryState.PENDING
     assert "metadata" in delivery.last_error
+    assert "169.254" not in delivery.last_error
 
 
 @committing
@@ -195,4 +197,58 @@ def test_https_checks_sni_and_the_certificate_against_the_host_name(
     assert Delivery.objects.get(subscription=good).state == DeliveryState.SUCCEEDED
     refused = Delivery.objects.get(subscription=wrong)
     assert refused.state == DeliveryState.PENDING
-    assert "certificate" in refused.last_error.lower() or "hostname" in refused.last_error.lower()
+    assert refused.last_error == "Connection failed: TLS error (certificate not accepted)."
+
+
+# --- Ports and what last_error tells -----------------------------------------------------------
+
+
+@committing
+def test_a_port_no_longer_allowed_is_refused_at_send_time(receiver, inline_tasks, settings):
+    """The suite's settings allow the receiver's random port; narrowed back to the default,
+    the next attempt is refused before any connection, and the partner is told why."""
+    subscription, _ = webhook_subscription_create(
+        partner=make_partner("DE"), url=receiver.url(), event_types=["law.*"]
+    )
+    settings.WEBHOOKS_ALLOWED_PORTS = ["443", "80"]
+    move(make_law(), "registered")
+
+    assert receiver.connections == 0
+    delivery = Delivery.objects.filter(subscription=subscription).last()
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.last_error == (
+        f"Refused to connect: Webhook URLs may use port 443 or 80 only, not {receiver.port}."
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@committing
+def test_last_error_names_the_kind_of_failure_never_the_address(receiver, fake_dns, inline_tasks):
+    germany = make_partner("DE")
+    fake_dns("closed.bund.example", "127.0.0.1")
+    fake_dns("failing.bund.example", "127.0.0.1")
+    closed, _ = webhook_subscription_create(
+        partner=germany,
+        url=f"http://closed.bund.example:{_free_port()}/in",
+        event_types=["law.*"],
+    )
+    receiver.default_status = 500
+    failing, _ = webhook_subscription_create(
+        partner=germany,
+        url=receiver.url(host="failing.bund.example"),
+        event_types=["law.*"],
+    )
+    move(make_law(), "registered")
+
+    refused = Delivery.objects.filter(subscription=closed).last()
+    assert refused.last_error == "Connection failed: connection refused."
+    answered = Delivery.objects.filter(subscription=failing).last()
+    assert answered.last_error == "The endpoint answered 500."
+    assert answered.last_status_code == 500
