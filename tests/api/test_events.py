@@ -1,3 +1,4 @@
+import json
 import random
 import threading
 import time
@@ -141,3 +142,172 @@ def test_feed_does_not_name_staff_only_fields_to_partners(de_client, editor_clie
     staff_view = editor_client.get("/api/v1/events/", {"type": "facility.updated"}).json()
     assert partner_view["results"][0]["data"]["changed"] == ["region"]
     assert staff_view["results"][0]["data"]["changed"] == ["exact_site", "region"]
+
+
+# --- One event, and tombstones ------------------------------------------------------------
+
+
+def _feed(client, **params):
+    return client.get("/api/v1/events/", {"limit": 500, **params}).json()["results"]
+
+
+def _about(events, record):
+    return [
+        e for e in events if e["record_type"] == record.record_type and e["record_id"] == record.pk
+    ]
+
+
+@pytest.mark.django_db
+def test_one_event_reads_as_in_the_feed_and_is_404_where_not_visible(
+    germany, france, de_client, fr_client, anon, editor_client
+):
+    shared = make_law(partners=[germany], visibility=Visibility.PARTNERS)
+    restricted = make_law(partners=[germany], visibility=Visibility.RESTRICTED)
+    move(restricted, "registered")
+    for event in _feed(de_client):
+        assert de_client.get(f"/api/v1/events/{event['id']}/").json() == event
+    secret = Event.objects.get(type="law.status_changed", record_id=restricted.pk).pk
+    assert de_client.get(f"/api/v1/events/{secret}/").json()["data"]["to"] == "registered"
+    assert fr_client.get(f"/api/v1/events/{secret}/").status_code == 404
+    assert anon.get(f"/api/v1/events/{secret}/").status_code == 404
+    assert editor_client.get(f"/api/v1/events/{secret}/").status_code == 200
+    created = Event.objects.get(type="law.created", record_id=shared.pk).pk
+    assert fr_client.get(f"/api/v1/events/{created}/").status_code == 200
+    assert anon.get(f"/api/v1/events/{created}/").status_code == 404
+    for missing in ("999999", str(2**63), str(2**70)):
+        response = de_client.get(f"/api/v1/events/{missing}/")
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.django_db
+def test_archiving_tells_exactly_the_partners_that_could_see_the_record(
+    germany, france, de_client, fr_client, anon, editor, editor_client
+):
+    from tracker.services.records import record_archive, record_restore
+
+    theirs = make_law(partners=[germany], visibility=Visibility.RESTRICTED)
+    everyones = make_law(visibility=Visibility.PUBLIC)
+    record_archive(record=theirs, actor=editor)
+    record_archive(record=everyones, actor=editor)
+
+    archived = [e for e in _feed(de_client) if e["type"] == "law.archived"]
+    assert [e["record_id"] for e in archived] == [theirs.pk, everyones.pk]
+    for event in archived:
+        assert event["data"] == {} and event["record_url"] is None
+        assert set(event) == {
+            "id",
+            "type",
+            "record_type",
+            "record_id",
+            "record_url",
+            "occurred_at",
+            "data",
+        }
+        assert de_client.get(f"/api/v1/events/{event['id']}/").json() == event
+    # France could see the public law only; nobody else learns the restricted one existed.
+    fr_feed = [e for e in _feed(fr_client) if e["record_type"] == "law"]
+    assert [(e["type"], e["record_id"]) for e in fr_feed] == [("law.archived", everyones.pk)]
+    assert fr_client.get(f"/api/v1/events/{archived[0]['id']}/").status_code == 404
+    assert str(theirs.pk) not in {str(e["record_id"]) for e in fr_feed}
+    assert [e for e in _feed(anon) if e["record_type"] == "law"] == []
+    assert len([e for e in _feed(editor_client) if e["type"] == "law.archived"]) == 2
+
+    # Restored: the record and its history are back; the tombstone stays where it went.
+    record_restore(record=theirs, actor=editor)
+    assert [e["type"] for e in _about(_feed(de_client), theirs)] == [
+        "law.created",
+        "law.archived",
+        "law.updated",
+    ]
+    assert _about(_feed(fr_client), theirs) == []
+
+
+@pytest.mark.django_db
+def test_deleting_tells_the_partners_that_could_see_it_and_nothing_more(
+    germany, france, de_client, fr_client, superuser, editor_client
+):
+    from tracker.services.records import record_archive, record_delete
+
+    law = make_law(partners=[germany], visibility=Visibility.RESTRICTED, title_en="Secret bill")
+    move(law, "registered")
+    gone_long_ago = make_law(visibility=Visibility.PUBLIC)
+    record_archive(record=gone_long_ago, actor=superuser)
+    law_id, old_id = law.pk, gone_long_ago.pk
+    record_delete(record=law, actor=superuser)
+    record_delete(record=gone_long_ago, actor=superuser)
+
+    deleted = [e for e in _feed(de_client) if e["type"] == "law.deleted"]
+    assert [(e["record_id"], e["data"], e["record_url"]) for e in deleted] == [
+        (law_id, {}, None)
+    ]
+    assert "Secret bill" not in json.dumps(_feed(de_client))
+    assert [e for e in _feed(fr_client) if e["record_id"] in (law_id, old_id)] == [
+        e for e in _feed(fr_client) if e["type"] == "law.archived"
+    ]
+    assert not [e for e in _feed(fr_client) if e["type"] == "law.deleted"]
+    # Staff keep the trace of what was deleted, both deletions included.
+    staff = [e for e in _feed(editor_client) if e["type"] == "law.deleted"]
+    assert [e["data"]["label"] for e in staff][0] == "Secret bill"
+    assert len(staff) == 2
+
+
+@pytest.mark.django_db
+def test_losing_sight_of_a_record_leaves_a_hidden_tombstone_for_those_who_lost_it(
+    germany, france, de_client, fr_client, editor
+):
+    from tracker.services.records import record_update
+
+    law = make_law(partners=[germany], visibility=Visibility.PARTNERS)
+    move(law, "registered")
+    # France loses sight: the law becomes restricted to its linked partners (Germany).
+    record_update(record=law, values={"visibility": Visibility.RESTRICTED}, actor=editor)
+    fr_events = _about(_feed(fr_client), law)
+    assert [e["type"] for e in fr_events] == ["law.hidden"]
+    assert fr_events[0]["data"] == {} and fr_events[0]["record_url"] is None
+    assert "law.hidden" not in [e["type"] for e in _about(_feed(de_client), law)]
+    # A change that takes nobody's sight away tells nothing.
+    record_update(record=law, values={"partners": [germany, france]}, actor=editor)
+    record_update(record=law, values={"title_en": "Renamed"}, actor=editor)
+    assert Event.objects.filter(type="law.hidden").count() == 1
+    # Germany is unlinked from the restricted law: now it is Germany's turn.
+    record_update(record=law, values={"partners": [france]}, actor=editor)
+    de_types = [e["type"] for e in _about(_feed(de_client), law)]
+    assert de_types == ["law.hidden"]
+    hidden = Event.objects.filter(type="law.hidden").order_by("id")
+    assert [set(e.audience.values_list("code", flat=True)) for e in hidden] == [{"FR"}, {"DE"}]
+
+
+@pytest.mark.django_db
+def test_feed_with_tombstones_costs_the_same_queries_for_one_or_many(germany, de_client, editor):
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker.services.records import record_archive, record_update
+
+    for _ in range(6):
+        law = make_law(partners=[germany], visibility=Visibility.RESTRICTED)
+        record_update(record=law, values={"partners": []}, actor=editor)
+        record_archive(record=make_law(), actor=editor)
+
+    def count(limit):
+        with CaptureQueriesContext(connection) as queries:
+            body = de_client.get("/api/v1/events/", {"limit": limit}).json()
+        return len(queries), body
+
+    de_client.get("/api/v1/events/", {"limit": 2})  # the key's first use is recorded once
+    few, body = count(1)
+    many, body = count(100)
+    assert {e["type"] for e in body["results"]} >= {"law.hidden", "law.archived"}
+    assert few == many
+
+
+@pytest.mark.django_db
+def test_subscriptions_accept_tombstone_types(germany):
+    from tracker.services.subscriptions import email_subscription_create
+
+    subscription = email_subscription_create(
+        partner=germany,
+        email="ops@bund.example",
+        event_types=["law.archived", "facility.deleted", "tax_measure.hidden"],
+    )
+    assert subscription.event_types == ["facility.deleted", "law.archived", "tax_measure.hidden"]

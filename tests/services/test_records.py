@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
-from tracker.models import DraftLaw, Event, Facility, StatusChange
+from tracker.models import DraftLaw, Event, Facility, PartnerCountry, StatusChange
 from tracker.selectors import Viewer, can_see, visible_events
 from tracker.services.errors import PermissionDeniedError
 from tracker.services.records import (
@@ -122,22 +122,34 @@ def test_archive_leaves_an_event_and_hides_the_record_from_partners(record_type,
     record_archive(record=record, actor=None)
 
     assert record.is_archived
-    assert _events(record, "updated").get().data == {"changed": ["archived"], "archived": True}
+    tombstone = _events(record, "archived").get()
+    assert tombstone.data == {} and tombstone.audience_only
+    # Every partner country that could see it (all of them: it was not restricted).
+    assert set(tombstone.audience.all()) == set(PartnerCountry.objects.all())
+    assert germany in tombstone.audience.all()
+    assert not _events(record, "updated").exists()
     assert not can_see(record, partner)
     assert not can_see(record, Viewer.public())
     assert can_see(record, Viewer.staff())
+    # Partners see only the tombstone of the record, the public nothing.
+    assert [
+        e.type
+        for e in visible_events(partner).filter(
+            record_type=record.record_type, record_id=record.pk
+        )
+    ] == [f"{record_type}.archived"]
     assert (
-        not visible_events(partner)
+        not visible_events(Viewer.public())
         .filter(record_type=record.record_type, record_id=record.pk)
         .exists()
     )
 
     record_archive(record=record, actor=None)  # archiving twice changes nothing
-    assert _events(record, "updated").count() == 1
+    assert _events(record, "archived").count() == 1
 
     record_restore(record=record, actor=None)
     assert can_see(record, partner)
-    assert _events(record, "updated").count() == 2
+    assert _events(record, "updated").get().data == {"changed": ["archived"], "archived": False}
 
 
 @pytest.mark.django_db
