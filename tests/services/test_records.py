@@ -134,9 +134,7 @@ def test_archive_leaves_an_event_and_hides_the_record_from_partners(record_type,
     # Partners see only the tombstone of the record, the public nothing.
     assert [
         e.type
-        for e in visible_events(partner).filter(
-            record_type=record.record_type, record_id=record.pk
-        )
+        for e in visible_events(partner).filter(record_type=record.record_type, record_id=record.pk)
     ] == [f"{record_type}.archived"]
     assert (
         not visible_events(Viewer.public())
