@@ -48,12 +48,12 @@ def test_status_change_reaches_receiver_once_with_a_valid_signature(receiver, in
     request = receiver.requests[0]
     payload = Webhook(secret).verify(request.body, request.headers)
     assert payload["type"] == "law.status_changed"
-    assert payload["data"]["id"] == law.pk
-    assert payload["data"]["type"] == "law"
-    assert payload["data"]["url"].endswith(f"/api/v1/laws/{law.pk}/")
-    assert payload["data"]["from"] == "drafting"
-    assert payload["data"]["to"] == "registered"
-    assert payload["data"]["occurred_on"]
+    assert payload["data"]["record_id"] == law.pk
+    assert payload["data"]["record_type"] == "law"
+    assert payload["data"]["record_url"].endswith(f"/api/v1/laws/{law.pk}/")
+    assert payload["data"]["data"]["from"] == "drafting"
+    assert payload["data"]["data"]["to"] == "registered"
+    assert payload["data"]["data"]["occurred_on"]
     delivery = Delivery.objects.get(subscription=subscription)
     assert request.headers["webhook-id"] == delivery.message_id
     assert delivery.state == DeliveryState.SUCCEEDED
@@ -264,7 +264,7 @@ def test_staff_only_changes_are_not_news_for_partners(receiver, inline_tasks):
     assert receiver.requests == []
     record_update(record=law, values={"title_en": "On joint production"}, actor=None)
     assert len(receiver.requests) == 1
-    assert json.loads(receiver.requests[0].body)["data"]["changed"] == ["title_en"]
+    assert json.loads(receiver.requests[0].body)["data"]["data"]["changed"] == ["title_en"]
 
 
 def test_rotated_secret_signs_with_old_and_new_during_grace(receiver, inline_tasks):
@@ -426,7 +426,15 @@ def test_procedural_events_and_corrections_reach_partners_signed_and_scoped(rece
     payloads = [Webhook(secret).verify(r.body, r.headers) for r in receiver.requests]
     by_type = {}
     for payload in payloads:
-        by_type.setdefault(payload["type"], []).append(payload["data"])
+        # The event object names its record; what changed is in its `data`.
+        event_object = payload["data"]
+        by_type.setdefault(payload["type"], []).append(
+            {
+                **event_object["data"],
+                "id": event_object["record_id"],
+                "type": event_object["record_type"],
+            }
+        )
     (changed,) = by_type["law.status_changed"]
     assert (changed["to"], changed["occurred_on"], changed["date_precision"]) == (
         "registered",
