@@ -382,7 +382,8 @@ SPECTACULAR_SETTINGS = {
         "Read access for partner governments to the draft laws, tax measures, partner "
         "cooperation and joint production facilities behind joint defense production, "
         "the change feed, and (for staff) recording status changes. Authenticate with "
-        "`Authorization: Api-Key <key>`. Every error is an RFC 9457 problem document "
+        "`Authorization: Api-Key <key>` or `Authorization: Bearer <key>`; any other "
+        "`Authorization` header is a 401. Every error is an RFC 9457 problem document "
         "(`application/problem+json`)."
     ),
     "VERSION": "1.0.0",

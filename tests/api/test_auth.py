@@ -34,8 +34,71 @@ def test_unknown_key_is_401(germany, header):
     client.credentials(HTTP_AUTHORIZATION=header)
     response = client.get("/api/v1/laws/")
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Api-Key"
+    assert response["WWW-Authenticate"] == "Api-Key, Bearer"
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.django_db
+def test_a_partner_key_is_accepted_as_a_bearer_token(germany, france):
+    de_law = make_law(partners=[germany], visibility=Visibility.RESTRICTED)
+    make_law(partners=[france], visibility=Visibility.RESTRICTED)
+    _, key = api_key_issue(partner=germany, name="generated client")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.get("/api/v1/laws/")
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["results"]] == [de_law.pk]
+    assert client.get("/api/v1/webhooks/").status_code == 200  # a partner-only endpoint
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer {key}x",  # a wrong secret
+        "Bearer nope.nope",
+        "Bearer ",
+        "Basic ZGU6c2VjcmV0",
+        "Token {key}",
+        "{key}",  # no scheme at all
+        "",
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/v1/laws/", "/api/v1/events/", "/api/v1/webhooks/"])
+def test_an_authorization_header_that_does_not_authenticate_is_401(germany, header, path):
+    make_law(visibility=Visibility.PUBLIC)
+    _, key = api_key_issue(partner=germany, name="sync")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header.format(key=key))
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] == "Api-Key, Bearer"
+    assert response.json()["status"] == 401
+
+
+@pytest.mark.django_db
+def test_a_bad_authorization_header_is_401_even_with_a_staff_session(editor):
+    client = APIClient()
+    client.force_login(editor)
+    assert client.get("/api/v1/laws/").status_code == 200
+    client.credentials(HTTP_AUTHORIZATION="Basic ZWRpdG9yOnNlY3JldA==")
+    assert client.get("/api/v1/laws/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_both_key_schemes_are_documented():
+    schema = APIClient().get("/api/v1/schema/", {"format": "json"}).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["PartnerApiKey"]["type"] == "apiKey"
+    assert schemes["PartnerApiKey"]["name"] == "Authorization"
+    assert schemes["PartnerBearer"] == {
+        **schemes["PartnerBearer"],
+        "type": "http",
+        "scheme": "bearer",
+    }
+    laws = schema["paths"]["/api/v1/laws/"]["get"]["security"]
+    assert {"PartnerApiKey": []} in laws and {"PartnerBearer": []} in laws
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -15,6 +16,9 @@ from tracker.selectors import LATEST_EVENT_ID_SQL, Viewer
 from tracker.services.staff_tokens import StaffTokenRefused, staff_token_authenticate
 
 KEYWORD = "Api-Key"
+# Partner keys are accepted under either scheme: generated clients send `Bearer` by default.
+SCHEMES = (KEYWORD.lower(), "bearer")
+CHALLENGE = f"{KEYWORD}, Bearer"
 _KEY_FIELDS = ("id", "prefix", "hashed_key", "expiry_date", "last_used_at", "partner_id")
 # Every API call runs this, so it is plain SQL rather than a queryset compiled each time.
 # It also reads the newest event id, the version `response_cache` keys pages by: one round
@@ -88,29 +92,37 @@ class PartnerPrincipal:
 
 
 class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Api-Key <key>`; a wrong, revoked or expired key is a 401."""
+    """`Authorization: Api-Key <key>` or `Authorization: Bearer <key>`.
+
+    A wrong, revoked or expired key is a 401, and so is any other `Authorization` header
+    that reaches this class: a caller that sent credentials is never served as anonymous.
+    """
 
     def authenticate(self, request: Request):
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        scheme, _, key = header.partition(" ")
-        if scheme.lower() != KEYWORD.lower():
+        if "HTTP_AUTHORIZATION" not in request.META:
             return None
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _sep, key = header.strip().partition(" ")
+        if scheme.lower() not in SCHEMES:
+            raise exceptions.AuthenticationFailed(
+                _("Send the key as `Authorization: Api-Key <key>` or `Bearer <key>`.")
+            )
         key = key.strip()
         if not key:
-            raise exceptions.AuthenticationFailed("The Api-Key header carries no key.")
-        prefix, _, _ = key.partition(".")
+            raise exceptions.AuthenticationFailed(_("The Authorization header carries no key."))
+        prefix, _sep, _rest = key.partition(".")
         api_key = usable_key(prefix)
         if api_key is None or not api_key.is_valid(key):
-            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))
         if api_key.has_expired:
-            raise exceptions.AuthenticationFailed("This API key has expired.")
+            raise exceptions.AuthenticationFailed(_("This API key has expired."))
         now = timezone.now()
         if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 300:
             PartnerAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         return PartnerPrincipal(api_key=api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:
-        return KEYWORD
+        return CHALLENGE
 
 
 class StaffAPITokenAuthentication(authentication.BaseAuthentication):

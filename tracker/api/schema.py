@@ -91,16 +91,34 @@ class AutoSchema(openapi.AutoSchema):
 
 
 class PartnerAPIKeyScheme(OpenApiAuthenticationExtension):
+    """A partner key is accepted under two schemes: either one authenticates."""
+
     target_class = "tracker.api.authentication.PartnerAPIKeyAuthentication"
-    name = "PartnerApiKey"
+    name = ["PartnerApiKey", "PartnerBearer"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{name: []} for name in self.name]
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <key>`, issued per partner country by the ministry.",
-        }
+        issued = "issued per partner country by the ministry"
+        refused = (
+            "Any `Authorization` header that does not authenticate (an unknown, revoked or "
+            "expired key, another scheme) is answered 401, never as an anonymous call."
+        )
+        return [
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": f"`Api-Key <key>`, {issued}. {refused}",
+            },
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": f"`Bearer <key>`: the same partner key, {issued}, sent the way "
+                f"generated clients send tokens. {refused}",
+            },
+        ]
 
 
 class StaffAPITokenScheme(OpenApiAuthenticationExtension):
