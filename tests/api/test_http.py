@@ -70,6 +70,30 @@ def test_etag_and_if_none_match(anon, de_client, germany):
 
 
 @pytest.mark.django_db
+def test_if_none_match_compares_weakly(anon, de_client, germany):
+    law = make_law(partners=[germany], visibility=Visibility.RESTRICTED)
+    for client, url in ((anon, "/api/v1/laws/"), (de_client, f"/api/v1/laws/{law.pk}/")):
+        etag = client.get(url)["ETag"]
+        assert etag.startswith('"')
+        weak = client.get(url, HTTP_IF_NONE_MATCH=f"W/{etag}")
+        assert weak.status_code == 304
+        assert weak["ETag"] == etag
+        listed = client.get(url, HTTP_IF_NONE_MATCH=f'W/"other", W/{etag}')
+        assert listed.status_code == 304
+        assert client.get(url, HTTP_IF_NONE_MATCH="*").status_code == 304
+        assert client.get(url, HTTP_IF_NONE_MATCH='W/"other"').status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_failed_if_match_is_a_412_problem(anon):
+    make_law(visibility=Visibility.PUBLIC)
+    etag = anon.get("/api/v1/laws/")["ETag"]
+    assert anon.get("/api/v1/laws/", HTTP_IF_MATCH=etag).status_code == 200
+    body = _assert_problem(anon.get("/api/v1/laws/", HTTP_IF_MATCH='"other"'), 412)
+    assert "If-Match" in body["detail"]
+
+
+@pytest.mark.django_db
 def test_detail_etag(anon):
     law = make_law()
     response = anon.get(f"/api/v1/laws/{law.pk}/")

@@ -1,5 +1,6 @@
 """ETag and If-None-Match for GET responses.
 
+Preconditions are evaluated by Django (`django.utils.cache.get_conditional_response`).
 The ETag is a hash of the rendered body, so it differs whenever what the caller sees differs:
 two callers with different visibility get different tags for the same URL.
 """
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpResponseNotModified
-from django.utils.cache import patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.translation import gettext as _
 
 from . import response_cache
+from .problems import json_problem
 
 
 class ConditionalGetMixin:
@@ -28,12 +29,12 @@ class ConditionalGetMixin:
         etag = f'"{digest}"'
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match:
-            tags = parse_etags(if_none_match)
-            if "*" in tags or etag in tags or etag.strip('"') in tags:
-                not_modified = HttpResponseNotModified()
-                for header in ("ETag", "Cache-Control", "Vary"):
-                    not_modified[header] = response[header]
-                return not_modified
-        return response
+        # Django evaluates the preconditions as RFC 9110 section 13.2.2 says: If-None-Match
+        # compares weakly (W/"x" matches "x"), `*` matches any, If-Match strongly.
+        conditional = get_conditional_response(request, etag=etag, response=response)
+        if conditional.status_code == 412:
+            conditional = json_problem(
+                request, 412, _("The representation's ETag is not among those in If-Match.")
+            )
+            patch_vary_headers(conditional, ("Authorization", "Cookie"))
+        return conditional

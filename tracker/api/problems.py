@@ -133,14 +133,15 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return Response(body, status=exc.status_code, headers=headers, content_type=CONTENT_TYPE)
 
 
-def _json_problem(request: HttpRequest, status_code: int, detail: str) -> HttpResponse:
+def json_problem(request: HttpRequest, status_code: int, detail: str) -> HttpResponse:
+    """A problem document answered outside DRF's rendering."""
     body = problem(status_code, detail=detail, instance=request.path)
     return HttpResponse(json.dumps(body), status=status_code, content_type=CONTENT_TYPE)
 
 
 @csrf_exempt  # it changes nothing; a CSRF refusal would hide the 404 behind a 403
 def api_not_found(request: HttpRequest) -> HttpResponse:
-    return _json_problem(request, 404, "No such resource. See /api/v1/docs/.")
+    return json_problem(request, 404, "No such resource. See /api/v1/docs/.")
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -151,7 +152,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 def handler500(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
-        return _json_problem(
+        return json_problem(
             request, 500, "The server failed to answer this request; it has been logged."
         )
     return defaults.server_error(request)

@@ -11,6 +11,7 @@ from drf_spectacular.extensions import (
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
+from .conditional import ConditionalGetMixin
 from .problems import CONTENT_TYPE
 
 
@@ -47,6 +48,7 @@ ERROR_DESCRIPTIONS = {
     405: "Method not allowed here.",
     406: "Cannot answer in a media type you accept (use application/json).",
     409: "Transition refused: not allowed from the current status, or the record changed.",
+    412: "`If-Match` named no ETag of the current representation.",
     415: "Send JSON (Content-Type: application/json).",
     429: "Too many requests: wait for `Retry-After` seconds.",
     500: "Server error.",
@@ -59,6 +61,8 @@ class AutoSchema(openapi.AutoSchema):
         method = self.method.upper()
         if method == "GET":
             codes.append(400)  # filters, ordering, page size, cursor
+            if isinstance(self.view, ConditionalGetMixin):
+                codes.append(412)
         else:
             codes += [400, 403, 409, 415]
         return sorted(set(codes))
