@@ -132,7 +132,7 @@ class StaffAPITokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Request):
         header = authentication.get_authorization_header(request).decode("latin-1")
-        scheme, _, key = header.partition(" ")
+        scheme, _sep, key = header.partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not key.startswith(STAFF_TOKEN_PREFIX):
             return None
