@@ -34,7 +34,7 @@ def test_errors_are_problem_documents(anon, de_client):
     _assert_problem(anon.get("/api/v1/laws/", {"ordering": "internal_notes"}), 400)
     _assert_problem(anon.get("/api/v1/laws/", {"page_size": 0}), 400)
     _assert_problem(anon.get("/api/v1/laws/", {"page_size": 101}), 400)
-    _assert_problem(anon.get("/api/v1/laws/", {"cursor": "garbage"}), 404)
+    _assert_problem(anon.get("/api/v1/laws/", {"cursor": "garbage"}), 400)
     _assert_problem(anon.get("/api/v1/events/", {"after": -1}), 400)
     _assert_problem(anon.get("/api/v1/events/", {"limit": 100000}), 400)
     _assert_problem(anon.get("/api/v1/laws/", HTTP_ACCEPT="text/html"), 406)
@@ -146,6 +146,63 @@ def test_cursor_pagination_walks_every_record_once(anon):
         seen += [item["id"] for item in body["results"]]
         url = body["next"]
     assert sorted(seen) == sorted(laws)
+
+
+def _links(response) -> dict[str, str]:
+    """rel -> URL of an RFC 8288 Link header."""
+    links = {}
+    for value in filter(None, response.get("Link", "").split(", ")):
+        url, rel = value.split("; ")
+        assert url.startswith("<") and url.endswith(">") and rel.startswith("rel=")
+        links[rel[4:].strip('"')] = url[1:-1]
+    return links
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cached", [True, False])
+def test_pages_link_to_each_other_in_a_link_header(anon, settings, cached):
+    settings.API_RESPONSE_CACHE_SECONDS = 300 if cached else 0
+    laws = {make_law(visibility=Visibility.PUBLIC).pk for _ in range(7)}
+    seen, url, pages = [], "/api/v1/laws/?page_size=3", []
+    while url:
+        response = anon.get(url)
+        body, links = response.json(), _links(response)
+        assert links.get("next") == body["next"]
+        assert links.get("prev") == body["previous"]
+        pages.append(response)
+        seen += [item["id"] for item in body["results"]]
+        url = links.get("next")
+    assert sorted(seen) == sorted(laws)
+    assert len(pages) == 3
+    assert set(_links(pages[1])) == {"next", "prev"}
+    # Walking back by the header ends on the first page, which has no `prev`.
+    back = anon.get(_links(pages[1])["prev"])
+    assert [item["id"] for item in back.json()["results"]] == [
+        item["id"] for item in pages[0].json()["results"]
+    ]
+    # The same page again (from the response cache when it is on) keeps its header.
+    assert anon.get("/api/v1/laws/?page_size=3")["Link"] == pages[0]["Link"]
+    assert "Link" not in anon.get("/api/v1/laws/?page_size=100")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ordering", ["", "id", "-created_at", "title_en", "status"])
+@pytest.mark.parametrize(
+    "raw", ["p=abc", "p=2025-13-45", "o=5&r=1&p=%00x", "p=99999999999999999999999", "o=x"]
+)
+def test_a_cursor_this_api_did_not_give_is_a_400(anon, ordering, raw):
+    import base64
+
+    make_law(visibility=Visibility.PUBLIC)
+    params = {"cursor": base64.b64encode(raw.encode()).decode()}
+    if ordering:
+        params["ordering"] = ordering
+    response = anon.get("/api/v1/laws/", params)
+    if ordering in ("title_en", "status") and "%00" not in raw and "o=x" not in raw:
+        assert response.status_code == 200  # any text is a position in a text ordering
+        return
+    body = _assert_problem(response, 400)
+    assert list(body["errors"]) == ["cursor"]
 
 
 @pytest.mark.django_db

@@ -34,6 +34,8 @@ from tracker.selectors import Viewer, latest_event_id
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "api-page"
+# Headers that belong to the page itself and are kept with its body.
+KEPT_HEADERS = ("Link",)
 
 
 def data_version(request: Request) -> int:
@@ -83,12 +85,17 @@ def cached_read(view_method: Callable) -> Callable:
             logger.warning("Response cache not read: %s", exc)
             return view_method(view, request, *args, **kwargs)
         if body is not None:
-            return HttpResponse(body, content_type="application/json")
+            return _cached_response(body)
         response = view_method(view, request, *args, **kwargs)
         response.cache_key = key
         return response
 
     return wrapper
+
+
+def _cached_response(value: bytes | tuple[bytes, dict[str, str]]) -> HttpResponse:
+    body, headers = value if isinstance(value, tuple) else (value, None)
+    return HttpResponse(body, content_type="application/json", headers=headers)
 
 
 def store(response: Response) -> None:
@@ -98,9 +105,9 @@ def store(response: Response) -> None:
         return
     if len(response.content) > settings.API_RESPONSE_CACHE_MAX_BYTES:
         return  # a rare big page (500 events) would crowd out many common ones
+    headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+    value = (response.content, headers) if headers else response.content
     try:
-        caches["responses"].set(
-            key, response.content, timeout=float(settings.API_RESPONSE_CACHE_SECONDS)
-        )
+        caches["responses"].set(key, value, timeout=float(settings.API_RESPONSE_CACHE_SECONDS))
     except Exception as exc:
         logger.warning("Response cache not written: %s", exc)

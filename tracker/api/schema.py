@@ -12,6 +12,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from .conditional import ConditionalGetMixin
+from .pagination import RecordCursorPagination
 from .problems import CONTENT_TYPE
 
 
@@ -85,6 +86,16 @@ class AutoSchema(openapi.AutoSchema):
             headers["Retry-After"] = {
                 "schema": {"type": "integer"},
                 "description": "Seconds to wait before trying again.",
+            }
+        if (
+            status_code == "200"
+            and self._is_list_view()
+            and isinstance(self._get_paginator(), RecordCursorPagination)
+        ):
+            headers["Link"] = {
+                "schema": {"type": "string"},
+                "description": 'RFC 8288 links to the other pages: `<url>; rel="next"` and '
+                '`<url>; rel="prev"`, the same as `next` and `previous` in the body.',
             }
         if status_code in ("200", "304") and self.method.upper() == "GET":
             headers["ETag"] = {
