@@ -82,3 +82,57 @@ def test_requests_pass_when_the_counter_store_is_down(de_client, three_a_minute,
     finally:
         throttling._redis.cache_clear()
     assert "Rate limit not checked" in caplog.text
+
+
+def _standing(response) -> tuple[str, str]:
+    return response["RateLimit-Policy"], response["RateLimit"]
+
+
+@pytest.mark.django_db
+def test_responses_say_where_the_caller_stands(de_client, clock, three_a_minute):
+    make_law()
+    answers = [de_client.get("/api/v1/laws/") for _ in range(3)]
+    assert [_standing(r) for r in answers] == [
+        ('"partner";q=3;w=60', f'"partner";r={remaining};t=59') for remaining in (2, 1, 0)
+    ]
+    refused = de_client.get("/api/v1/laws/")
+    assert refused.status_code == 429
+    assert _standing(refused) == ('"partner";q=3;w=60', f'"partner";r=0;t={refused["Retry-After"]}')
+
+
+@pytest.mark.django_db
+def test_the_fields_follow_the_sliding_window(de_client, clock, three_a_minute):
+    clock[0] = START + MINUTE - 1
+    for _ in range(3):
+        de_client.get("/api/v1/partners/")
+    clock[0] = START + MINUTE + 41  # 19/60 of the earlier window still weighs: 0.95 requests
+    response = de_client.get("/api/v1/partners/")
+    assert response.status_code == 200
+    assert response["RateLimit"] == '"partner";r=1;t=19'  # 3 - 0.95 - 1 leaves 1.05
+
+
+@pytest.mark.django_db
+def test_cached_pages_304s_and_every_scope_carry_the_fields(de_client, anon, editor_client):
+    make_law()
+    first = de_client.get("/api/v1/laws/")
+    again = de_client.get("/api/v1/laws/")  # from the response cache
+    not_modified = de_client.get("/api/v1/laws/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304
+    limit = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["partner"].split("/")[0]
+    assert [r["RateLimit"].split(";")[1] for r in (first, again, not_modified)] == [
+        f"r={int(limit) - n}" for n in (1, 2, 3)
+    ]
+    assert de_client.get("/api/v1/webhooks/")["RateLimit-Policy"].startswith('"partner";')
+    assert anon.get("/api/v1/laws/")["RateLimit-Policy"].startswith('"anon";')
+    assert editor_client.get("/api/v1/laws/")["RateLimit-Policy"].startswith('"staff";')
+
+
+@pytest.mark.django_db
+def test_no_fields_when_the_counter_store_is_down(de_client, three_a_minute, monkeypatch):
+    def unreachable(*args):
+        raise ConnectionError("the counter store is down")
+
+    monkeypatch.setattr(throttling.SlidingWindowThrottle, "_count", unreachable)
+    response = de_client.get("/api/v1/partners/")
+    assert response.status_code == 200
+    assert "RateLimit" not in response and "RateLimit-Policy" not in response

@@ -56,6 +56,21 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "schema": {"type": "string"},
+        "description": "The caller's quota and its window in seconds (IETF RateLimit fields), "
+        'e.g. `"partner";q=1200;w=60`: per API key (`partner`), staff member (`staff`) or '
+        "address (`anon`).",
+    },
+    "RateLimit": {
+        "schema": {"type": "string"},
+        "description": "What remains of the quota and the seconds until the window ends, e.g. "
+        '`"partner";r=1150;t=30`.',
+    },
+}
+
+
 class AutoSchema(openapi.AutoSchema):
     def _error_codes(self) -> list[int]:
         codes = [401, 404, 406, 429, 500]
@@ -87,6 +102,8 @@ class AutoSchema(openapi.AutoSchema):
                 "schema": {"type": "integer"},
                 "description": "Seconds to wait before trying again.",
             }
+        if status_code == "429" or status_code.startswith("2") or status_code == "304":
+            headers.update(RATE_LIMIT_HEADERS)
         if (
             status_code == "200"
             and self._is_list_view()

@@ -11,6 +11,13 @@ cache value, which a busy key turns into tens of kilobytes read and written per 
 With Redis (`REDIS_URL`) the counters are read and counted in one round trip; otherwise they
 live in the default cache. If the store cannot be reached, requests are let through (and
 logged): the rate limit protects the service, it must not take it down.
+
+Every counted response says where the caller stands, in the IETF fields
+(draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy: "partner";q=1200;w=60` (the quota
+and its window in seconds) and `RateLimit: "partner";r=1150;t=30` (what remains of it, and
+the seconds until the current window ends); a 429 also carries `Retry-After`. The throttle
+leaves its verdict on the request and `RateLimitHeadersMiddleware` writes the fields, so they
+reach every API response, cached pages and 304s included.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import functools
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
@@ -38,6 +46,42 @@ def _redis() -> redis.Redis | None:
     if not settings.REDIS_URL:
         return None
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitState:
+    """Where one caller stands after this request was counted."""
+
+    policy: str
+    quota: int
+    window: int
+    remaining: int
+    reset: int
+
+    def headers(self) -> dict[str, str]:
+        name = f'"{self.policy}"'
+        return {
+            "RateLimit-Policy": f"{name};q={self.quota};w={self.window}",
+            "RateLimit": f"{name};r={self.remaining};t={self.reset}",
+        }
+
+
+STATE_ATTRIBUTE = "tracker_rate_limit"
+
+
+class RateLimitHeadersMiddleware:
+    """Writes the rate-limit fields the throttle left on the request."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        state = getattr(request, STATE_ATTRIBUTE, None)
+        if state is not None:
+            for name, value in state.headers().items():
+                response[name] = value
+        return response
 
 
 class SlidingWindowThrottle(SimpleRateThrottle):
@@ -62,7 +106,10 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         elapsed = (now % self.duration) / self.duration
         try:
             previous, current = self._count(current_key, previous_key)
-            if previous * (1 - elapsed) + current <= self.num_requests:
+            used = previous * (1 - elapsed) + current
+            if used <= self.num_requests:
+                reset = math.ceil((1 - elapsed) * self.duration)
+                self._tell(request, remaining=self.num_requests - used, reset=reset)
                 return True
             self._uncount(current_key)  # a refused request does not count
         except Exception as exc:  # the store is down: serve, and say so
@@ -70,7 +117,19 @@ class SlidingWindowThrottle(SimpleRateThrottle):
             return True
         metrics.observe_rate_limit_refusal(self.scope)
         self._wait = self._time_to_wait(current - 1, previous, elapsed)
+        self._tell(request, remaining=0, reset=int(self.wait()))
         return False
+
+    def _tell(self, request, *, remaining: float, reset: int) -> None:
+        """Leave this caller's standing on the request for `RateLimitHeadersMiddleware`."""
+        state = RateLimitState(
+            policy=self.scope,
+            quota=self.num_requests,
+            window=self.duration,
+            remaining=max(0, math.floor(remaining)),
+            reset=reset,
+        )
+        setattr(getattr(request, "_request", request), STATE_ATTRIBUTE, state)
 
     def _count(self, current_key: str, previous_key: str) -> tuple[int, int]:
         """Count this request; the previous window's count and this one's, this included."""
