@@ -69,17 +69,17 @@ def source_copy(tmp_path_factory) -> Path:
             "tracker.workflows is not allowed to import tracker.models",
         ),
         (
-            "tracker/web/views.py",
+            "tracker/web/__init__.py",
             "from tracker.api import serializers",
             "tracker.web is not allowed to import tracker.api",
         ),
         (
-            "tracker/admin/exports.py",
+            "tracker/admin/__init__.py",
             "from tracker.notifications import payloads",
             "tracker.admin is not allowed to import tracker.notifications",
         ),
         (
-            "tracker/notifications/outbox.py",
+            "tracker/notifications/__init__.py",
             "from celery import shared_task",
             "tracker is not allowed to import celery",
         ),
