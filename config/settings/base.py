@@ -347,6 +347,9 @@ INSTALLED_APPS += ["drf_spectacular_sidecar"]
 API_PAGE_SIZE = 25
 API_MAX_PAGE_SIZE = 100
 API_EVENTS_MAX_LIMIT = 500
+# Request bodies (tracker/api/parsers.py): nesting deeper than this is a 400; a body larger
+# than DATA_UPLOAD_MAX_MEMORY_SIZE (Django's, 2.5 MB by default) a 413.
+API_JSON_MAX_DEPTH = 32
 # Rendered partner and public read pages are kept this long, or until anything changes
 # (tracker/api/response_cache.py); 0 turns the cache off.
 API_RESPONSE_CACHE_SECONDS = float(os.environ.get("API_RESPONSE_CACHE_SECONDS", "300"))
@@ -360,7 +363,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["tracker.api.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tracker.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "tracker.api.throttling.PartnerKeyThrottle",

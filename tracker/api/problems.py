@@ -11,7 +11,7 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
@@ -19,6 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from .parsers import PayloadTooLarge
 
 CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -79,7 +81,9 @@ def _first_message(data: Any) -> str:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler: every APIException (and Http404/PermissionDenied) as a problem;
     a service's ValidationError is a 400 that names the fields."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

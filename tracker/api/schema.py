@@ -50,6 +50,7 @@ ERROR_DESCRIPTIONS = {
     406: "Cannot answer in a media type you accept (use application/json).",
     409: "Transition refused: not allowed from the current status, or the record changed.",
     412: "`If-Match` named no ETag of the current representation.",
+    413: "The body is larger than the API takes (`DATA_UPLOAD_MAX_MEMORY_SIZE`).",
     415: "Send JSON (Content-Type: application/json).",
     429: "Too many requests: wait for `Retry-After` seconds.",
     500: "Server error.",
@@ -81,6 +82,8 @@ class AutoSchema(openapi.AutoSchema):
                 codes.append(412)
         else:
             codes += [400, 403, 409, 415]
+            if method in ("POST", "PUT", "PATCH"):
+                codes.append(413)
         return sorted(set(codes))
 
     def _get_response_bodies(self, direction="response"):
