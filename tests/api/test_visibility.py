@@ -187,7 +187,17 @@ def test_feed_shows_only_events_about_visible_records(world, clients, caller):
     response = clients[caller].get("/api/v1/events/", {"limit": 500})
     assert response.status_code == 200
     events = response.json()["results"]
-    seen = {(e["record_type"], e["record_id"]) for e in events}
+    # Partners who could see the archived records are told they are gone, and no more.
+    tombstones = {
+        (e["record_type"], e["record_id"]) for e in events if e["type"].endswith(".archived")
+    }
+    told = {(kind, world.records[kind]["archived"].pk) for kind in RESOURCES}
+    assert tombstones == (told if caller in ("de", "fr", "staff") else set())
+    seen = {
+        (e["record_type"], e["record_id"])
+        for e in events
+        if caller == "staff" or not e["type"].endswith(".archived")
+    }
     allowed = SEES[caller]
     for kind in RESOURCES:
         for label, record in world.records[kind].items():
