@@ -19,6 +19,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="event",
             name="audience_only",
-            field=models.BooleanField(default=False, verbose_name="for its audience only"),
+            field=models.BooleanField(
+                db_default=False, default=False, verbose_name="for its audience only"
+            ),
         ),
     ]

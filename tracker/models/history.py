@@ -227,7 +227,7 @@ class Event(models.Model):
     # A tombstone (`<record>.archived`, `.deleted`, `.hidden`) is told only to the partners
     # that could see the record just before; everybody else's visibility of it is none,
     # whatever the record's visibility is now.
-    audience_only = models.BooleanField(_("for its audience only"), default=False)
+    audience_only = models.BooleanField(_("for its audience only"), default=False, db_default=False)
     audience = models.ManyToManyField(
         "tracker.PartnerCountry", blank=True, related_name="+", verbose_name=_("audience")
     )
