@@ -16,6 +16,33 @@ def url_prefix(request, view_name: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number without a fraction only: "300", 300.0 or true are refused, not coerced."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: 0, 1 or "yes" are refused rather than guessed at."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: a number is not taken for its digits."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(OpenApiTypes.URI)
 class RecordURLField(serializers.Field):
     """The record's own API URL, built without a reverse() per object."""

@@ -45,7 +45,7 @@ from tracker.workflows import (
     Workflow,
 )
 
-from .fields import RecordURLField
+from .fields import RecordURLField, StrictBooleanField, StrictCharField, StrictIntegerField
 
 
 class NamedChoiceField(serializers.ChoiceField):
@@ -122,8 +122,8 @@ class DateAsKnownField(serializers.Field):
         return value
 
 
-def _vote_field(help_text: str) -> serializers.IntegerField:
-    return serializers.IntegerField(
+def _vote_field(help_text: str) -> StrictIntegerField:
+    return StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=450, help_text=help_text
     )
 
@@ -193,7 +193,7 @@ def transition_input_serializer(name: str, statuses: type) -> type[serializers.S
             "(date not known); absent means today. Not in the future. A step dated before "
             "later steps takes its place among them."
         ),
-        "note": serializers.CharField(required=False, allow_blank=True, max_length=5000),
+        "note": StrictCharField(required=False, allow_blank=True, max_length=5000),
         "source_url": serializers.URLField(required=False, allow_blank=True, max_length=500),
         **_votes(),
         "expected_status": serializers.ChoiceField(
@@ -201,13 +201,13 @@ def transition_input_serializer(name: str, statuses: type) -> type[serializers.S
             required=False,
             help_text="The status you saw; if the record has moved since, the answer is 409.",
         ),
-        "reopening": serializers.BooleanField(
+        "reopening": StrictBooleanField(
             required=False,
             default=False,
             help_text="The record comes back from an end that proved not final; the note "
             "must say why.",
         ),
-        "after_step": serializers.IntegerField(
+        "after_step": StrictIntegerField(
             required=False,
             allow_null=True,
             min_value=1,
@@ -220,20 +220,20 @@ def transition_input_serializer(name: str, statuses: type) -> type[serializers.S
 
 class ProceduralEventInputSerializer(StrictInputSerializer):
     kind = NamedChoiceField(ProceduralEventKind)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    title = StrictCharField(required=False, allow_blank=True, max_length=300)
     occurred_on = DateAsKnownField(
         required=False,
         help_text="YYYY-MM-DD, YYYY-MM (month known) or null (date not known); absent means today.",
     )
     date_precision = NamedChoiceField(DatePrecision, required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = StrictCharField(required=False, allow_blank=True, max_length=5000)
     source_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     votes_for = _vote_field("For a failed vote: votes for.")
     votes_against = _vote_field("Votes against.")
     abstained = _vote_field("Abstained.")
     not_voting = _vote_field("Present but did not vote.")
     present = _vote_field("Members present.")
-    after_step = serializers.IntegerField(
+    after_step = StrictIntegerField(
         required=False,
         allow_null=True,
         min_value=1,
@@ -242,12 +242,12 @@ class ProceduralEventInputSerializer(StrictInputSerializer):
 
 
 class CorrectionInputSerializer(StrictInputSerializer):
-    reason = serializers.CharField(max_length=5000, help_text="Why the entry is corrected.")
+    reason = StrictCharField(max_length=5000, help_text="Why the entry is corrected.")
     occurred_on = DateAsKnownField(
         required=False, help_text="The right date: YYYY-MM-DD, YYYY-MM or null (not known)."
     )
     date_precision = NamedChoiceField(DatePrecision, required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = StrictCharField(required=False, allow_blank=True, max_length=5000)
     source_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     votes_for = _vote_field("Votes for.")
     votes_against = _vote_field("Votes against.")
@@ -257,55 +257,53 @@ class CorrectionInputSerializer(StrictInputSerializer):
     kind = NamedChoiceField(
         ProceduralEventKind, required=False, help_text="Procedural events only."
     )
-    title = serializers.CharField(
+    title = StrictCharField(
         required=False, allow_blank=True, max_length=300, help_text="Procedural events only."
     )
 
 
 class RetractionInputSerializer(StrictInputSerializer):
-    reason = serializers.CharField(max_length=5000, help_text="Why the entry is retracted.")
+    reason = StrictCharField(max_length=5000, help_text="Why the entry is retracted.")
 
 
 class LawIdentifiersInputSerializer(StrictInputSerializer):
     """PATCH laws/<id>/ (staff): the bill's identifiers and procedure."""
 
-    registration_number = serializers.CharField(
+    registration_number = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=32
     )
     registration_date = serializers.DateField(required=False, allow_null=True)
-    convocation = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=99
-    )
-    act_number = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    convocation = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=99)
+    act_number = StrictCharField(required=False, allow_blank=True, max_length=32)
     act_date = serializers.DateField(required=False, allow_null=True)
-    is_urgent = serializers.BooleanField(required=False)
-    shortened_procedure = serializers.BooleanField(required=False)
-    needs_constitutional_majority = serializers.BooleanField(required=False)
-    lead_committee = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    is_urgent = StrictBooleanField(required=False)
+    shortened_procedure = StrictBooleanField(required=False)
+    needs_constitutional_majority = StrictBooleanField(required=False)
+    lead_committee = StrictCharField(required=False, allow_blank=True, max_length=300)
     lead_committee_received_on = serializers.DateField(required=False, allow_null=True)
 
 
 class RegistrationNumberInputSerializer(StrictInputSerializer):
-    number = serializers.CharField(max_length=32, help_text="An earlier number, e.g. 1234.")
+    number = StrictCharField(max_length=32, help_text="An earlier number, e.g. 1234.")
     registered_on = serializers.DateField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    note = StrictCharField(required=False, allow_blank=True, max_length=300)
 
 
 class RelationInputSerializer(StrictInputSerializer):
     kind = NamedChoiceField(RelationKind, help_text="This bill is <kind> the other.")
-    other = serializers.IntegerField(min_value=1, help_text="Id of the other bill.")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    other = StrictIntegerField(min_value=1, help_text="Id of the other bill.")
+    note = StrictCharField(required=False, allow_blank=True, max_length=300)
 
 
 class CommitteeInputSerializer(StrictInputSerializer):
-    name = serializers.CharField(max_length=300)
+    name = StrictCharField(max_length=300)
     received_on = serializers.DateField(required=False, allow_null=True)
 
 
 class EntryIntoForceInputSerializer(StrictInputSerializer):
-    provisions = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    provisions = StrictCharField(required=False, allow_blank=True, max_length=300)
     on = serializers.DateField(required=False, allow_null=True)
-    condition = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    condition = StrictCharField(required=False, allow_blank=True, max_length=500)
 
 
 # --- Shared output parts -----------------------------------------------------------------
