@@ -16,6 +16,16 @@ def url_prefix(request, view_name: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+# The largest id a bigint column holds.
+MAX_ID = 2**63 - 1
+ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdField(serializers.IntegerField):
+    """A record's (or an entry's) id, an int64 in the schema."""
+
+
 class StrictIntegerField(serializers.IntegerField):
     """A JSON number without a fraction only: "300", 300.0 or true are refused, not coerced."""
 

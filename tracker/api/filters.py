@@ -31,8 +31,7 @@ from tracker.models import (
 from tracker.workflows import CooperationStatus, FacilityStatus, LawStatus, TaxMeasureStatus
 
 from .authentication import viewer_for
-
-MAX_ID = 2**63 - 1
+from .fields import MAX_ID
 
 
 @extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})

@@ -78,6 +78,32 @@ def _first_message(data: Any) -> str:
     return str(data)
 
 
+def _messages(data: Any) -> list[str]:
+    """Every message in `data`, however DRF nested it."""
+    if isinstance(data, dict):
+        return [message for value in data.values() for message in _messages(value)]
+    if isinstance(data, list | tuple):
+        return [message for value in data for message in _messages(value)]
+    return [str(data)]
+
+
+def field_errors(errors: dict) -> dict[str, list[str] | dict[str, list[str]]]:
+    """`errors` in the documented shape: field -> messages, or, for a list or map field,
+    field -> item index (or key) -> messages."""
+    shaped: dict[str, list[str] | dict[str, list[str]]] = {}
+    for field, value in errors.items():
+        if isinstance(value, dict):
+            shaped[str(field)] = {str(key): _messages(item) for key, item in value.items()}
+        elif isinstance(value, list | tuple) and any(isinstance(v, dict | list) for v in value):
+            # a list of nested objects: one entry per item that has errors
+            shaped[str(field)] = {
+                str(index): _messages(item) for index, item in enumerate(value) if item
+            }
+        else:
+            shaped[str(field)] = _messages(value)
+    return shaped
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler: every APIException (and Http404/PermissionDenied) as a problem;
     a service's ValidationError is a 400 that names the fields."""
@@ -103,7 +129,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        errors = field_errors(detail)
         body = problem(
             exc.status_code,
             type=VALIDATION_ERROR,

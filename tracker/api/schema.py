@@ -9,11 +9,35 @@ from drf_spectacular.extensions import (
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 
 from .conditional import ConditionalGetMixin
+from .fields import ID_SCHEMA
 from .pagination import RecordCursorPagination
 from .problems import CONTENT_TYPE
+
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [
+                {**MESSAGES, "description": "The messages about this field."},
+                {
+                    "type": "object",
+                    "additionalProperties": MESSAGES,
+                    "description": "A list (or map) field: item index (or key) -> messages.",
+                },
+            ]
+        },
+    }
+)
+class FieldErrorsField(serializers.DictField):
+    """`errors` as `problems.field_errors` shapes them."""
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -26,10 +50,11 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="What went wrong this time, and how to fix it.")
     instance = serializers.CharField(required=False, help_text="The path that was asked for.")
-    errors = serializers.DictField(
+    errors = FieldErrorsField(
         required=False,
-        help_text="For invalid input: field name -> list of messages "
-        "(`non_field_errors` for the request as a whole).",
+        help_text="For invalid input: field name -> list of messages (`non_field_errors` for "
+        "the request as a whole). For a list field whose items are wrong: field name -> "
+        'item index -> list of messages, e.g. `{"event_types": {"1": ["..."]}}`.',
     )
     allowed = serializers.ListField(
         child=serializers.CharField(),
@@ -76,6 +101,8 @@ class AutoSchema(openapi.AutoSchema):
     def _error_codes(self) -> list[int]:
         codes = [401, 404, 406, 429, 500]
         method = self.method.upper()
+        if any(permission is not AllowAny for permission in self.view.permission_classes):
+            codes.append(403)  # e.g. staff calling the partners' own subscription endpoints
         if method == "GET":
             codes.append(400)  # filters, ordering, page size, cursor
             if isinstance(self.view, ConditionalGetMixin):
@@ -85,6 +112,17 @@ class AutoSchema(openapi.AutoSchema):
             if method in ("POST", "PUT", "PATCH"):
                 codes.append(413)
         return sorted(set(codes))
+
+    def _get_parameters(self):
+        """Ids in paths are int64s, whatever the URL pattern that matches them."""
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            name = parameter["name"]
+            if parameter["in"] == "path" and (
+                name == "id" or name.endswith("_id") or name.endswith("_pk")
+            ):
+                parameter["schema"] = dict(ID_SCHEMA)
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)

@@ -45,7 +45,14 @@ from tracker.workflows import (
     Workflow,
 )
 
-from .fields import RecordURLField, StrictBooleanField, StrictCharField, StrictIntegerField
+from .fields import (
+    MAX_ID,
+    IdField,
+    RecordURLField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
 
 
 class NamedChoiceField(serializers.ChoiceField):
@@ -211,6 +218,7 @@ def transition_input_serializer(name: str, statuses: type) -> type[serializers.S
             required=False,
             allow_null=True,
             min_value=1,
+            max_value=MAX_ID,
             help_text="Id of the step this one directly follows on the timeline (for a step "
             "learned late whose date is not known).",
         ),
@@ -237,6 +245,7 @@ class ProceduralEventInputSerializer(StrictInputSerializer):
         required=False,
         allow_null=True,
         min_value=1,
+        max_value=MAX_ID,
         help_text="Id of the step this event directly follows on the timeline.",
     )
 
@@ -291,7 +300,7 @@ class RegistrationNumberInputSerializer(StrictInputSerializer):
 
 class RelationInputSerializer(StrictInputSerializer):
     kind = NamedChoiceField(RelationKind, help_text="This bill is <kind> the other.")
-    other = StrictIntegerField(min_value=1, help_text="Id of the other bill.")
+    other = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the other bill.")
     note = StrictCharField(required=False, allow_blank=True, max_length=300)
 
 
@@ -395,7 +404,7 @@ def history_serializer(name: str, statuses: type) -> type[serializers.Serializer
             read_only=True,
             help_text="A status change (a step) or a procedural event (no change of status).",
         ),
-        "id": serializers.IntegerField(read_only=True, help_text="Unique per kind of entry."),
+        "id": IdField(read_only=True, help_text="Unique per kind of entry."),
         "from_status": serializers.ChoiceField(
             choices=statuses.choices, read_only=True, allow_null=True
         ),
@@ -428,7 +437,7 @@ def history_serializer(name: str, statuses: type) -> type[serializers.Serializer
         "abstained": serializers.IntegerField(read_only=True, allow_null=True),
         "not_voting": serializers.IntegerField(read_only=True, allow_null=True),
         "present": serializers.IntegerField(read_only=True, allow_null=True),
-        "corrects": serializers.IntegerField(
+        "corrects": IdField(
             read_only=True,
             allow_null=True,
             help_text="Id of the entry (of the same kind) this one corrected.",
@@ -488,7 +497,7 @@ class PartnerCodesField(serializers.Field):
 class RecordSerializer(serializers.Serializer):
     """What every record has; staff-only fields are dropped for everyone else."""
 
-    id = serializers.IntegerField(read_only=True)
+    id = IdField(read_only=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -509,7 +518,7 @@ def _staff_only(field: serializers.Field) -> serializers.Field:
 
 
 class LawSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = IdField(read_only=True)
     url = RecordURLField(view_name="api:law-detail")
     registration_number = serializers.CharField(read_only=True, allow_null=True)
     title_en = serializers.CharField(read_only=True)
@@ -518,7 +527,7 @@ class LawSummarySerializer(serializers.Serializer):
 
 
 class TaxMeasureSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = IdField(read_only=True)
     url = RecordURLField(view_name="api:tax-measure-detail")
     name_en = serializers.CharField(read_only=True)
     name_uk = serializers.CharField(read_only=True)
@@ -526,7 +535,7 @@ class TaxMeasureSummarySerializer(serializers.Serializer):
 
 
 class FacilitySummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = IdField(read_only=True)
     url = RecordURLField(view_name="api:facility-detail")
     name_en = serializers.CharField(read_only=True)
     name_uk = serializers.CharField(read_only=True)
@@ -552,13 +561,13 @@ class RegistrationNumberSerializer(serializers.Serializer):
 
 
 class LawCommitteeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = IdField(read_only=True)
     name = serializers.CharField(read_only=True)
     received_on = serializers.DateField(read_only=True, allow_null=True)
 
 
 class EntryIntoForceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = IdField(read_only=True)
     provisions = serializers.CharField(
         read_only=True, help_text="Which parts enter into force; empty for the whole law."
     )
