@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
@@ -63,7 +64,7 @@ class StrictBooleanField(forms.Field):
             return True
         if text in ("false", "0"):
             return False
-        raise forms.ValidationError("Use true or false.")
+        raise forms.ValidationError(_("Use true or false."))
 
 
 class BooleanFilter(filters.BooleanFilter):
@@ -84,7 +85,7 @@ class StrictFilterSet(filters.FilterSet):
             if isinstance(flt, filters.CharFilter) and not isinstance(flt, filters.ChoiceFilter):
                 continue
             if "" in self.data.getlist(name) and name not in self.form.errors:
-                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
         return self.form.is_valid()
 
 
@@ -99,7 +100,7 @@ class UtcDateTimeField(filters.IsoDateTimeFilter.field_class):
         try:
             return result.astimezone(datetime.UTC)
         except (OverflowError, ValueError):
-            raise forms.ValidationError("Give a date-time between years 1 and 9999.") from None
+            raise forms.ValidationError(_("Give a date-time between years 1 and 9999.")) from None
 
 
 class UtcDateTimeFilter(filters.IsoDateTimeFilter):
@@ -280,8 +281,11 @@ class StrictOrderingFilter(OrderingFilter):
                 raise exceptions.ValidationError(
                     {
                         self.ordering_param: [
-                            f"Cannot order by {', '.join(unknown)}; "
-                            f"use one of {', '.join(sorted(valid))} (prefix - to reverse)."
+                            _(
+                                "Cannot order by %(unknown)s; use one of %(valid)s "
+                                "(prefix - to reverse)."
+                            )
+                            % {"unknown": ", ".join(unknown), "valid": ", ".join(sorted(valid))}
                         ]
                     }
                 )

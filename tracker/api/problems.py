@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -33,6 +35,28 @@ TRANSITION_NOT_ALLOWED = TYPE_PREFIX + "transition-not-allowed"
 THROTTLED = TYPE_PREFIX + "throttled"
 
 
+# The titles of "about:blank" problems: the HTTP status phrases, in the caller's language.
+STATUS_TITLES = {
+    400: gettext_lazy("Bad Request"),
+    401: gettext_lazy("Unauthorized"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not Found"),
+    405: gettext_lazy("Method Not Allowed"),
+    406: gettext_lazy("Not Acceptable"),
+    409: gettext_lazy("Conflict"),
+    412: gettext_lazy("Precondition Failed"),
+    413: gettext_lazy("Content Too Large"),
+    415: gettext_lazy("Unsupported Media Type"),
+    429: gettext_lazy("Too Many Requests"),
+    500: gettext_lazy("Internal Server Error"),
+}
+
+
+def status_title(status_code: int) -> str:
+    title = STATUS_TITLES.get(status_code)
+    return str(title) if title is not None else HTTPStatus(status_code).phrase
+
+
 def problem(
     status_code: int,
     *,
@@ -44,7 +68,7 @@ def problem(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": type,
-        "title": title or HTTPStatus(status_code).phrase,
+        "title": title or status_title(status_code),
         "status": status_code,
         "detail": detail,
     }
@@ -134,8 +158,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = problem(
             exc.status_code,
             type=VALIDATION_ERROR,
-            title="Invalid input",
-            detail=_first_message(errors) or "The request is invalid.",
+            title=_("Invalid input"),
+            detail=_first_message(errors) or _("The request is invalid."),
             instance=instance,
             errors=errors,
         )
@@ -143,7 +167,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = problem(
             exc.status_code,
             type=TRANSITION_NOT_ALLOWED,
-            title="Transition not allowed",
+            title=_("Transition not allowed"),
             detail=str(exc.detail),
             instance=instance,
             allowed=exc.allowed,
@@ -153,7 +177,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = problem(
             exc.status_code,
             type=THROTTLED,
-            title="Too many requests",
+            title=_("Too many requests"),
             detail=str(exc.detail),
             instance=instance,
         )
@@ -172,7 +196,7 @@ def json_problem(request: HttpRequest, status_code: int, detail: str) -> HttpRes
 
 @csrf_exempt  # it changes nothing; a CSRF refusal would hide the 404 behind a 403
 def api_not_found(request: HttpRequest) -> HttpResponse:
-    return json_problem(request, 404, "No such resource. See /api/v1/docs/.")
+    return json_problem(request, 404, _("No such resource. See /api/v1/docs/."))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -184,6 +208,6 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 def handler500(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return json_problem(
-            request, 500, "The server failed to answer this request; it has been logged."
+            request, 500, _("The server failed to answer this request; it has been logged.")
         )
     return defaults.server_error(request)

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -81,9 +83,9 @@ class StrictInputSerializer(serializers.Serializer):
             for name in data:
                 field = self.fields.get(name)
                 if field is None:
-                    errors[name] = ["Unknown field."]
+                    errors[name] = [_("Unknown field.")]
                 elif field.read_only:
-                    errors[name] = ["This field is read-only."]
+                    errors[name] = [_("This field is read-only.")]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
@@ -105,7 +107,9 @@ class DateAsKnownField(serializers.Field):
     """'2025-07-01' (a day), '2025-07' (a month) or null (not known) -> (date, precision)."""
 
     default_error_messages = {
-        "invalid": "Give the date as YYYY-MM-DD, the month as YYYY-MM, or null if it is not known."
+        "invalid": gettext_lazy(
+            "Give the date as YYYY-MM-DD, the month as YYYY-MM, or null if it is not known."
+        )
     }
 
     def __init__(self, **kwargs: Any) -> None:
@@ -174,19 +178,20 @@ def known_date(data: dict[str, Any], *, default_today: bool) -> dict[str, Any]:
         if explicit not in (None, DatePrecision.UNKNOWN):
             raise serializers.ValidationError(
                 {
-                    "occurred_on": "Give the date (or the month) that is known, or leave "
-                    "date_precision out."
+                    "occurred_on": _(
+                        "Give the date (or the month) that is known, or leave date_precision out."
+                    )
                 }
             )
         return {"occurred_on": None, "date_precision": DatePrecision.UNKNOWN}
     on, precision = value
     if explicit == DatePrecision.DAY and precision == DatePrecision.MONTH:
         raise serializers.ValidationError(
-            {"occurred_on": "This is a month: give the day, or say date_precision is month."}
+            {"occurred_on": _("This is a month: give the day, or say date_precision is month.")}
         )
     if explicit == DatePrecision.UNKNOWN:
         raise serializers.ValidationError(
-            {"occurred_on": "Leave the date out (null) when it is not known."}
+            {"occurred_on": _("Leave the date out (null) when it is not known.")}
         )
     return {"occurred_on": on, "date_precision": explicit or precision}
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -165,12 +166,13 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         """Staff with the record type's transition permission; partners 403, anonymous 401."""
         request = self.request
         if isinstance(request.user, PartnerPrincipal):
-            raise exceptions.PermissionDenied("Partners have read access only.")
+            raise exceptions.PermissionDenied(_("Partners have read access only."))
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
         if not self._may_transition():
             raise exceptions.PermissionDenied(
-                f"You may not record {self.model._meta.verbose_name} changes."
+                _("You may not record %(record)s changes.")
+                % {"record": self.model._meta.verbose_name}
             )
 
     def _input(self, serializer_class=None) -> dict:
@@ -195,7 +197,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         if step is None:
             raise exceptions.ValidationError(
-                {"after_step": ["Give the id of a step on this record's current timeline."]}
+                {"after_step": [_("Give the id of a step on this record's current timeline.")]}
             )
         return step
 
@@ -262,7 +264,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
             record_id=record.pk,
         ).first()
         if entry is None:
-            raise exceptions.NotFound("No such entry on this record's timeline.")
+            raise exceptions.NotFound(_("No such entry on this record's timeline."))
         return entry
 
     @action(
@@ -439,7 +441,7 @@ class LawWritesMixin:
         other_id = int(kwargs["other_id"])
         other = DraftLaw.objects.filter(pk=other_id).first() if other_id <= MAX_ID else None
         if other is None:
-            raise exceptions.NotFound("No such bill.")
+            raise exceptions.NotFound(_("No such bill."))
         with _service_errors():
             law_services.unrelate_laws(
                 law=law, kind=kwargs["kind"], other=other, actor=request.user
