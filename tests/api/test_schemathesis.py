@@ -11,6 +11,7 @@ from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
 from tracker.models import Visibility
@@ -84,15 +85,23 @@ def _load_schema():
 schema = _load_schema()
 
 
+def _call_and_validate(case, **kwargs):
+    # A cursor is opaque: only one the API gave is accepted, which no schema can say, so a
+    # generated one is a 400 (tests/api/test_http.py). Every other check still applies.
+    if (case.query or {}).get("cursor") is not None:
+        kwargs["excluded_checks"] = [positive_data_acceptance]
+    case.call_and_validate(**kwargs)
+
+
 @pytest.mark.slow
 @schema.parametrize()
 @hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
 def test_api_as_anonymous_caller(case, api_data):
-    case.call_and_validate()
+    _call_and_validate(case)
 
 
 @pytest.mark.slow
 @schema.parametrize()
 @hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
 def test_api_as_partner(case, api_data):
-    case.call_and_validate(headers={"Authorization": f"Api-Key {api_data}"})
+    _call_and_validate(case, headers={"Authorization": f"Api-Key {api_data}"})

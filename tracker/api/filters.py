@@ -35,6 +35,13 @@ from .authentication import viewer_for
 from .fields import MAX_ID
 
 
+# Query strings may not carry NUL characters (Django's forms refuse them, and so would the
+# database): the schema says so, for clients generated from it.
+@extend_schema_field({"type": "string", "pattern": "^[^\\x00]*$"})
+class TextFilter(filters.CharFilter):
+    """Text; NUL characters are a 400."""
+
+
 @extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     field_class = forms.IntegerField
@@ -119,7 +126,7 @@ class RecordFilterSet(StrictFilterSet):
     updated_before = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", label="Changed before (ISO 8601 date-time)."
     )
-    q = filters.CharFilter(method="filter_text", label="Text search in English and Ukrainian.")
+    q = TextFilter(method="filter_text", label="Text search in English and Ukrainian.")
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         condition = Q()
@@ -133,8 +140,8 @@ class RecordFilterSet(StrictFilterSet):
         return queryset.filter(selectors.linked_to_visible_partners(queryset.model, viewer, codes))
 
 
-def _partner_filter() -> filters.CharFilter:
-    return filters.CharFilter(
+def _partner_filter() -> TextFilter:
+    return TextFilter(
         method="filter_partner",
         label="Linked to any of these partner countries (ISO 3166-1 alpha-2, comma-separated).",
     )
@@ -146,18 +153,18 @@ class LawFilterSet(RecordFilterSet):
     status = filters.MultipleChoiceFilter(choices=LawStatus.choices)
     partner = _partner_filter()
     initiator = filters.ChoiceFilter(choices=Initiator.choices)
-    registration_number = filters.CharFilter()
-    lead_committee = filters.CharFilter(lookup_expr="icontains")
+    registration_number = TextFilter()
+    lead_committee = TextFilter(lookup_expr="icontains")
     has_planned_step = BooleanFilter(
         method="filter_has_planned_step", label="Has a planned next step with a date."
     )
     overdue = BooleanFilter(
         method="filter_overdue", label="The planned next step's date has passed."
     )
-    number = filters.CharFilter(
+    number = TextFilter(
         method="filter_number", label="Has had this registration number (current or earlier)."
     )
-    act_number = filters.CharFilter(label="The signed law's number, e.g. 1234-IX.")
+    act_number = TextFilter(label="The signed law's number, e.g. 1234-IX.")
     convocation = ConvocationFilter(field_name="convocation", label="The Rada's convocation.")
     related_to = IdFilter(
         method="filter_related_to",
@@ -232,8 +239,8 @@ class FacilityFilterSet(RecordFilterSet):
 
     status = filters.MultipleChoiceFilter(choices=FacilityStatus.choices)
     partner = _partner_filter()
-    country = filters.CharFilter(method="filter_country", label="Where it is (ISO 3166-1 alpha-2).")
-    region = filters.CharFilter(lookup_expr="icontains")
+    country = TextFilter(method="filter_country", label="Where it is (ISO 3166-1 alpha-2).")
+    region = TextFilter(lookup_expr="icontains")
     product_category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
     enabling_law = IdFilter(method="filter_enabling_law", label="Id of an enabling draft law.")
 
@@ -253,9 +260,7 @@ class PartnerFilterSet(RecordFilterSet):
     SEARCH_FIELDS = ("name_en", "name_uk", "summary_en", "summary_uk")
 
     status = filters.MultipleChoiceFilter(choices=CooperationStatus.choices)
-    code = filters.CharFilter(
-        method="filter_code", label="ISO 3166-1 alpha-2 codes, comma-separated."
-    )
+    code = TextFilter(method="filter_code", label="ISO 3166-1 alpha-2 codes, comma-separated.")
 
     class Meta:
         model = PartnerCountry
