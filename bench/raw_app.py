@@ -139,7 +139,9 @@ _ROW_VISIBLE = (
 SQL_EVENTS = (
     "SELECT e.id, e.type, e.record_type, e.record_id, e.occurred_at, e.data"
     " FROM tracker_event e WHERE e.id > %(after)s AND e.type <> 'webhook.test'"
-    " AND COALESCE(CASE e.record_type"
+    " AND COALESCE(CASE WHEN e.audience_only THEN (SELECT true FROM tracker_event_audience a"
+    " WHERE a.event_id = e.id AND a.partnercountry_id = %(partner)s LIMIT 1)"
+    " ELSE CASE e.record_type"
     " WHEN 'law' THEN "
     + _ROW_VISIBLE.format(
         t="l", table="tracker_draftlaw", through="tracker_draftlaw_partners", fk="draftlaw_id"
@@ -158,7 +160,7 @@ SQL_EVENTS = (
     + " WHEN 'partner' THEN (SELECT p.archived_at IS NULL AND (p.visibility IN"
     " ('public', 'partners') OR p.id = %(partner)s) FROM tracker_partnercountry p"
     " WHERE p.id = e.record_id)"
-    " END, false) ORDER BY e.id LIMIT %(limit)s"
+    " END END, false) ORDER BY e.id LIMIT %(limit)s"
 )
 RESOURCES = {
     "law": "laws",
