@@ -520,7 +520,6 @@ def throughput(key: str, *, duration: float, rounds: int) -> dict:
 
 def staff_session() -> tuple[str, str]:
     """A session cookie and CSRF token of an Editors staff user, made without a login form."""
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
