@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
+
 
 class TransitionNotAllowed(Exception):
     """A status change the workflow table does not allow from the record's current status.
@@ -23,16 +25,29 @@ class TransitionNotAllowed(Exception):
         self.to_status = to_status
         self.allowed = list(allowed)
         self.expected_status = expected_status
-        targets = ", ".join(self.allowed) or "none (the status is final)"
+        targets = ", ".join(self.allowed) or _("none (the status is final)")
+        values = {
+            "record_type": record_type,
+            "current": current_status,
+            "expected": expected_status,
+            "to": to_status,
+            "allowed": targets,
+        }
         if expected_status is not None and expected_status != current_status:
             message = (
-                f"The {record_type} changed meanwhile: its status is now '{current_status}', "
-                f"not '{expected_status}'. Allowed next statuses: {targets}."
+                _(
+                    "The %(record_type)s changed meanwhile: its status is now '%(current)s', "
+                    "not '%(expected)s'. Allowed next statuses: %(allowed)s."
+                )
+                % values
             )
         else:
             message = (
-                f"A {record_type} cannot move from '{current_status}' to '{to_status}'. "
-                f"Allowed next statuses: {targets}."
+                _(
+                    "A %(record_type)s cannot move from '%(current)s' to '%(to)s'. "
+                    "Allowed next statuses: %(allowed)s."
+                )
+                % values
             )
         super().__init__(message)
         self.message = message

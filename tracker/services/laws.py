@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tracker.models import (
     DatePrecision,
@@ -66,13 +67,21 @@ def _lock(law: DraftLaw) -> DraftLaw:
 
 
 def _describe(law: DraftLaw) -> str:
-    number = f"No. {law.registration_number} " if law.registration_number else ""
-    return f"bill {number}'{law.title_en}' (id {law.pk})"
+    number = (
+        _("No. %(number)s ") % {"number": law.registration_number}
+        if law.registration_number
+        else ""
+    )
+    return _("bill %(number)s'%(title)s' (id %(id)s)") % {
+        "number": number,
+        "title": law.title_en,
+        "id": law.pk,
+    }
 
 
 def _not_in_future(name: str, value: datetime.date | None) -> None:
     if value is not None and value > timezone.localdate():
-        raise ValidationError({name: "This date is in the future; give the date it happened."})
+        raise ValidationError({name: _("This date is in the future; give the date it happened.")})
 
 
 def _touch(law: DraftLaw, actor: AbstractBaseUser | None, *changed: str) -> None:
@@ -102,8 +111,18 @@ def _require_free(number: str, *, law: DraftLaw, field: str) -> None:
         holder, which = held
         raise ValidationError(
             {
-                field: f"Number {number} is already the {which} number of {_describe(holder)}; "
-                "a registration number belongs to one bill only."
+                field: (
+                    _(
+                        "Number %(number)s is already the current number of %(bill)s; "
+                        "a registration number belongs to one bill only."
+                    )
+                    if which == "current"
+                    else _(
+                        "Number %(number)s is already the earlier number of %(bill)s; "
+                        "a registration number belongs to one bill only."
+                    )
+                )
+                % {"number": number, "bill": _describe(holder)}
             },
             code="unique",
         )
@@ -112,9 +131,11 @@ def _require_free(number: str, *, law: DraftLaw, field: str) -> None:
 def _clean_number(value: Any, field: str) -> str:
     number = str(value or "").strip()
     if not number:
-        raise ValidationError({field: "Give the registration number, e.g. 1234 or 1234-д."})
+        raise ValidationError({field: _("Give the registration number, e.g. 1234 or 1234-д.")})
     if len(number) > MAX_NUMBER_LENGTH:
-        raise ValidationError({field: f"Keep the number under {MAX_NUMBER_LENGTH} characters."})
+        raise ValidationError(
+            {field: _("Keep the number under %(limit)s characters.") % {"limit": MAX_NUMBER_LENGTH}}
+        )
     return number
 
 
@@ -128,7 +149,7 @@ def set_law_identifiers(
     unknown = sorted(set(fields) - IDENTIFIER_FIELDS)
     if unknown:
         raise ValidationError(
-            {name: "This field is not an identifier of the bill." for name in unknown}
+            {name: _("This field is not an identifier of the bill.") for name in unknown}
         )
     for name in ("act_date", "registration_date", "lead_committee_received_on"):
         if isinstance(fields.get(name), datetime.date):
@@ -136,7 +157,7 @@ def set_law_identifiers(
     if "convocation" in fields and fields["convocation"] is not None:
         value = fields["convocation"]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
-            raise ValidationError({"convocation": "Give the convocation as a number, e.g. 9."})
+            raise ValidationError({"convocation": _("Give the convocation as a number, e.g. 9.")})
     for name in ("act_number", "lead_committee"):
         if name in fields:
             fields[name] = (fields[name] or "").strip()
@@ -148,8 +169,11 @@ def set_law_identifiers(
             if law.other_numbers.filter(number=number).exists():
                 raise ValidationError(
                     {
-                        "registration_number": f"{number} is an earlier number of this bill; "
-                        "remove it from the earlier numbers before making it the current one."
+                        "registration_number": _(
+                            "%(number)s is an earlier number of this bill; remove it from the "
+                            "earlier numbers before making it the current one."
+                        )
+                        % {"number": number}
                     }
                 )
             _require_free(number, law=law, field="registration_number")
@@ -172,15 +196,25 @@ def add_registration_number(
     _not_in_future("registered_on", registered_on)
     note = (note or "").strip()
     if len(note) > MAX_NAME_LENGTH:
-        raise ValidationError({"note": f"Keep the note under {MAX_NAME_LENGTH} characters."})
+        raise ValidationError(
+            {"note": _("Keep the note under %(limit)s characters.") % {"limit": MAX_NAME_LENGTH}}
+        )
     with transaction.atomic():
         locked = _lock(law)
         _lock_numbers()
         if locked.registration_number == number:
-            raise ValidationError({"number": f"{number} is already this bill's current number."})
+            raise ValidationError(
+                {
+                    "number": _("%(number)s is already this bill's current number.")
+                    % {"number": number}
+                }
+            )
         if locked.other_numbers.filter(number=number).exists():
             raise ValidationError(
-                {"number": f"{number} is already an earlier number of this bill."}
+                {
+                    "number": _("%(number)s is already an earlier number of this bill.")
+                    % {"number": number}
+                }
             )
         _require_free(number, law=locked, field="number")
         try:
@@ -190,7 +224,11 @@ def add_registration_number(
                 )
         except IntegrityError:
             raise ValidationError(
-                {"number": f"Number {number} was just given to another bill."}, code="unique"
+                {
+                    "number": _("Number %(number)s was just given to another bill.")
+                    % {"number": number}
+                },
+                code="unique",
             ) from None
         _touch(law, actor, "registration_numbers")
     return row
@@ -203,16 +241,17 @@ def remove_registration_number(
     number = str(number or "").strip()
     with transaction.atomic():
         locked = _lock(law)
-        deleted, _ = RegistrationNumber.objects.filter(law=locked, number=number).delete()
+        deleted = RegistrationNumber.objects.filter(law=locked, number=number).delete()[0]
         if not deleted:
-            hint = (
-                " It is the current number: change it on the bill instead."
+            message = (
+                _(
+                    "%(number)s is not an earlier number of this bill. It is the current "
+                    "number: change it on the bill instead."
+                )
                 if locked.registration_number == number
-                else ""
+                else _("%(number)s is not an earlier number of this bill.")
             )
-            raise ValidationError(
-                {"number": f"{number} is not an earlier number of this bill.{hint}"}
-            )
+            raise ValidationError({"number": message % {"number": number}})
         _touch(law, actor, "registration_numbers")
 
 
@@ -227,7 +266,10 @@ def _lock_both(law: DraftLaw, other: DraftLaw) -> None:
 def _check_kind(kind: str) -> None:
     if kind not in RelationKind.values:
         raise ValidationError(
-            {"kind": f"'{kind}' is not a relation; use one of {', '.join(RelationKind.values)}."}
+            {
+                "kind": _("'%(kind)s' is not a relation; use one of %(kinds)s.")
+                % {"kind": kind, "kinds": ", ".join(RelationKind.values)}
+            }
         )
 
 
@@ -242,26 +284,32 @@ def relate_laws(
     """Record that `law` is `kind` `other` (e.g. 1234-1 is an alternative to 1234)."""
     _check_kind(kind)
     if other is None or other.pk == law.pk:
-        raise ValidationError({"other": "A bill cannot be related to itself."})
+        raise ValidationError({"other": _("A bill cannot be related to itself.")})
     note = (note or "").strip()
     if len(note) > MAX_NAME_LENGTH:
-        raise ValidationError({"note": f"Keep the note under {MAX_NAME_LENGTH} characters."})
+        raise ValidationError(
+            {"note": _("Keep the note under %(limit)s characters.") % {"limit": MAX_NAME_LENGTH}}
+        )
     label = RelationKind(kind).label
     with transaction.atomic():
         _lock_both(law, other)
         if LawRelation.objects.filter(law=law, kind=kind, other=other).exists():
             raise ValidationError(
-                {"other": f"This bill is already recorded as {label} {_describe(other)}."},
+                {
+                    "other": _("This bill is already recorded as %(label)s %(bill)s.")
+                    % {"label": label, "bill": _describe(other)}
+                },
                 code="unique",
             )
         if LawRelation.objects.filter(law=other, kind=kind, other=law).exists():
             message = (
-                f"{_describe(other).capitalize()} is already recorded as {label} this bill, "
-                "which says the same."
+                _("%(bill)s is already recorded as %(label)s this bill, which says the same.")
                 if kind in SYMMETRIC_RELATIONS
-                else f"{_describe(other).capitalize()} is already recorded as {label} this bill; "
-                "a relation of this kind cannot run both ways."
-            )
+                else _(
+                    "%(bill)s is already recorded as %(label)s this bill; a relation of this "
+                    "kind cannot run both ways."
+                )
+            ) % {"bill": _describe(other).capitalize(), "label": label}
             raise ValidationError({"other": message}, code="unique")
         relation = LawRelation.objects.create(law=law, kind=kind, other=other, note=note)
         _touch(law, actor, "relations")
@@ -279,10 +327,13 @@ def unrelate_laws(
         match = Q(law=law, kind=kind, other=other)
         if kind in SYMMETRIC_RELATIONS:
             match |= Q(law=other, kind=kind, other=law)
-        deleted, _ = LawRelation.objects.filter(match).delete()
+        deleted = LawRelation.objects.filter(match).delete()[0]
         if not deleted:
             raise ValidationError(
-                {"other": f"This bill is not recorded as {RelationKind(kind).label} that bill."}
+                {
+                    "other": _("This bill is not recorded as %(label)s that bill.")
+                    % {"label": RelationKind(kind).label}
+                }
             )
         _touch(law, actor, "relations")
         _touch(other, actor, "relations")
@@ -301,16 +352,18 @@ def add_committee(
     """Record another committee (beside the main one) the bill was sent to, and when."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the committee's name."})
+        raise ValidationError({"name": _("Give the committee's name.")})
     if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError({"name": f"Keep the name under {MAX_NAME_LENGTH} characters."})
+        raise ValidationError(
+            {"name": _("Keep the name under %(limit)s characters.") % {"limit": MAX_NAME_LENGTH}}
+        )
     _not_in_future("received_on", received_on)
     with transaction.atomic():
         locked = _lock(law)
         if locked.lead_committee.strip().casefold() == name.casefold():
-            raise ValidationError({"name": "This is the bill's main committee."})
+            raise ValidationError({"name": _("This is the bill's main committee.")})
         if locked.other_committees.filter(name__iexact=name).exists():
-            raise ValidationError({"name": "This committee is already recorded for the bill."})
+            raise ValidationError({"name": _("This committee is already recorded for the bill.")})
         committee = LawCommittee.objects.create(law=locked, name=name, received_on=received_on)
         _touch(law, actor, "other_committees")
     return committee
@@ -322,9 +375,9 @@ def remove_committee(
     pk = committee.pk if isinstance(committee, LawCommittee) else committee
     with transaction.atomic():
         locked = _lock(law)
-        deleted, _ = LawCommittee.objects.filter(law=locked, pk=pk).delete()
+        deleted = LawCommittee.objects.filter(law=locked, pk=pk).delete()[0]
         if not deleted:
-            raise ValidationError({"committee": "This committee is not recorded for the bill."})
+            raise ValidationError({"committee": _("This committee is not recorded for the bill.")})
         _touch(law, actor, "other_committees")
 
 
@@ -372,11 +425,13 @@ def add_entry_into_force(
     provisions, condition = (provisions or "").strip(), (condition or "").strip()
     errors: dict[str, str] = {}
     if on is None and not condition:
-        errors["on"] = "Give the date, the condition, or both."
+        errors["on"] = _("Give the date, the condition, or both.")
     if len(provisions) > MAX_NAME_LENGTH:
-        errors["provisions"] = f"Keep the provisions under {MAX_NAME_LENGTH} characters."
+        errors["provisions"] = _("Keep the provisions under %(limit)s characters.") % {
+            "limit": MAX_NAME_LENGTH
+        }
     if len(condition) > 500:
-        errors["condition"] = "Keep the condition under 500 characters."
+        errors["condition"] = _("Keep the condition under %(limit)s characters.") % {"limit": 500}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -388,8 +443,11 @@ def add_entry_into_force(
                 shown = day.strftime("%Y-%m") if precision == DatePrecision.MONTH else str(day)
                 raise ValidationError(
                     {
-                        "on": f"A law never enters into force before its publication ({shown}); "
-                        "check the date."
+                        "on": _(
+                            "A law never enters into force before its publication (%(date)s); "
+                            "check the date."
+                        )
+                        % {"date": shown}
                     }
                 )
         entry = EntryIntoForce.objects.create(
@@ -412,12 +470,16 @@ def remove_entry_into_force(
         locked = _lock(law)
         entries = list(EntryIntoForce.objects.filter(law=locked).values_list("pk", flat=True))
         if pk not in entries:
-            raise ValidationError({"entry": "This entry into force is not recorded for the law."})
+            raise ValidationError(
+                {"entry": _("This entry into force is not recorded for the law.")}
+            )
         if locked.status == LawStatus.IN_FORCE and len(entries) == 1:
             raise ValidationError(
                 {
-                    "entry": "A law in force keeps at least one entry into force; add the right "
-                    "one before removing this one."
+                    "entry": _(
+                        "A law in force keeps at least one entry into force; add the right "
+                        "one before removing this one."
+                    )
                 }
             )
         EntryIntoForce.objects.filter(pk=pk).delete()

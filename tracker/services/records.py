@@ -11,6 +11,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tracker.models import Event, PartnerCountry, ProceduralEvent, StatusChange, TrackedRecord
 from tracker.selectors import partners_who_can_see
@@ -35,21 +36,21 @@ def _split_fields(
     for name, value in values.items():
         if name in PROTECTED_FIELDS:
             message = (
-                "Status changes only through a recorded transition."
+                _("Status changes only through a recorded transition.")
                 if name == "status"
-                else "This field is set by the system."
+                else _("This field is set by the system.")
             )
             raise ValidationError({name: message})
         try:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:
-            raise ValidationError({name: "Unknown field."}) from None
+            raise ValidationError({name: _("Unknown field.")}) from None
         if isinstance(field, models.ManyToManyField):
             many[name] = value
         elif field.concrete and not field.auto_created:
             plain[name if not field.is_relation else field.name] = value
         else:
-            raise ValidationError({name: "This field cannot be written."})
+            raise ValidationError({name: _("This field cannot be written.")})
     return plain, many
 
 
@@ -204,7 +205,7 @@ def record_delete(*, record: TrackedRecord, actor: AbstractBaseUser | None) -> N
     tombstone, which names it by type and id only; staff also read its label and status.
     """
     if actor is None or not getattr(actor, "is_superuser", False):
-        raise PermissionDeniedError("Only a superuser may delete records; archive it instead.")
+        raise PermissionDeniedError(_("Only a superuser may delete records; archive it instead."))
     model = type(record)
     with transaction.atomic():
         emit_event(
@@ -231,5 +232,9 @@ def record_delete(*, record: TrackedRecord, actor: AbstractBaseUser | None) -> N
         except ProtectedError as exc:
             names = ", ".join(sorted({str(obj) for obj in exc.protected_objects})[:5])
             raise ValidationError(
-                f"Other records depend on this one ({names}); unlink them or archive it instead."
+                _(
+                    "Other records depend on this one (%(names)s); unlink them or archive it "
+                    "instead."
+                )
+                % {"names": names}
             ) from None

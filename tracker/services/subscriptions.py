@@ -12,6 +12,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from tracker.events import EVENT_ACTIONS, EVENT_TYPES  # noqa: F401 (re-exported)
 from tracker.models import (
@@ -40,16 +41,17 @@ MAX_SUBSCRIPTIONS_PER_PARTNER = 50
 def _clean_event_types(event_types: Any) -> list[str]:
     if not isinstance(event_types, list | tuple) or not event_types:
         raise ValidationError(
-            {"event_types": 'Give a non-empty list, e.g. ["law.status_changed"] or ["law.*"].'}
+            {"event_types": _('Give a non-empty list, e.g. ["law.status_changed"] or ["law.*"].')}
         )
     unknown = [t for t in event_types if not isinstance(t, str) or t not in EVENT_TYPE_PATTERNS]
     if unknown:
         raise ValidationError(
             {
-                "event_types": (
-                    f"Unknown event types: {', '.join(map(str, unknown))}. Use one of "
-                    f"{', '.join(EVENT_TYPES)}, a '<record>.*' pattern or '*'."
+                "event_types": _(
+                    "Unknown event types: %(unknown)s. Use one of %(known)s, a '<record>.*' "
+                    "pattern or '*'."
                 )
+                % {"unknown": ", ".join(map(str, unknown)), "known": ", ".join(EVENT_TYPES)}
             }
         )
     return sorted(set(event_types))
@@ -61,25 +63,33 @@ def _clean_record_filter(
     record_type = record_type or ""
     if record_type and record_type not in RECORD_MODELS:
         raise ValidationError(
-            {"record_type": f"Use one of {', '.join(RECORD_MODELS)}, or leave it empty."}
+            {
+                "record_type": _("Use one of %(types)s, or leave it empty.")
+                % {"types": ", ".join(RECORD_MODELS)}
+            }
         )
     if record_id is not None:
         if not record_type:
-            raise ValidationError({"record_type": "Say which type of record record_id names."})
+            raise ValidationError({"record_type": _("Say which type of record record_id names.")})
         model = RECORD_MODELS[record_type]
         if not visible_records(model, Viewer.partner(partner)).filter(pk=record_id).exists():
-            raise ValidationError({"record_id": f"There is no {record_type} with id {record_id}."})
+            raise ValidationError(
+                {
+                    "record_id": _("There is no %(type)s with id %(id)s.")
+                    % {"type": record_type, "id": record_id}
+                }
+            )
     return record_type, record_id
 
 
 def _clean_url(url: Any) -> str:
     if not isinstance(url, str) or not url.strip():
-        raise ValidationError({"url": "Give the https URL of your endpoint."})
+        raise ValidationError({"url": _("Give the https URL of your endpoint.")})
     url = url.strip()
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise ValidationError({"url": "This is not a valid URL."}) from None
+        raise ValidationError({"url": _("This is not a valid URL.")}) from None
     try:
         check_webhook_target(url)
     except ValueError as exc:
@@ -104,8 +114,8 @@ def _send_now(delivery_id: int) -> None:
 def _check_quota(partner: PartnerCountry, model: type) -> None:
     if model.objects.filter(partner=partner).count() >= MAX_SUBSCRIPTIONS_PER_PARTNER:
         raise ValidationError(
-            f"A partner may have at most {MAX_SUBSCRIPTIONS_PER_PARTNER} subscriptions; "
-            "delete one first."
+            _("A partner may have at most %(limit)s subscriptions; delete one first.")
+            % {"limit": MAX_SUBSCRIPTIONS_PER_PARTNER}
         )
 
 
@@ -176,7 +186,7 @@ def webhook_secret_rotate(*, subscription: WebhookSubscription) -> str:
 def webhook_subscription_test(*, subscription: WebhookSubscription) -> Delivery:
     """Send a `webhook.test` event to this one subscription."""
     if not subscription.is_active:
-        raise ValidationError("The subscription is switched off; switch it on to test it.")
+        raise ValidationError(_("The subscription is switched off; switch it on to test it."))
     with transaction.atomic():
         now = timezone.now()
         event = emit_event(
@@ -195,15 +205,15 @@ def webhook_subscription_test(*, subscription: WebhookSubscription) -> Delivery:
 def delivery_retry(*, delivery: Delivery) -> Delivery:
     """Send a finished or waiting delivery again now, with a fresh set of attempts."""
     if delivery.state == DeliveryState.SENDING:
-        raise ValidationError("This delivery is being sent right now; look again in a minute.")
+        raise ValidationError(_("This delivery is being sent right now; look again in a minute."))
     if not delivery.channel.is_active:
-        raise ValidationError("The subscription is switched off; switch it on before retrying.")
+        raise ValidationError(_("The subscription is switched off; switch it on before retrying."))
     with transaction.atomic():
         updated = Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
             state=DeliveryState.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
         if updated != 1:
-            raise ValidationError("This delivery changed meanwhile; look again and retry.")
+            raise ValidationError(_("This delivery changed meanwhile; look again and retry."))
         transaction.on_commit(lambda: _send_now(delivery.pk))
     delivery.refresh_from_db()
     return delivery
@@ -226,13 +236,15 @@ def _clean_email(email: Any) -> str:
     try:
         EmailValidator()(email)
     except ValidationError:
-        raise ValidationError({"email": "Give a valid e-mail address."}) from None
+        raise ValidationError({"email": _("Give a valid e-mail address.")}) from None
     return email
 
 
 def _clean_language(language: Any) -> str:
     if language not in EmailLanguage.values:
-        raise ValidationError({"language": f"Use one of {', '.join(EmailLanguage.values)}."})
+        raise ValidationError(
+            {"language": _("Use one of %(values)s.") % {"values": ", ".join(EmailLanguage.values)}}
+        )
     return language
 
 
@@ -283,7 +295,7 @@ _COMMON_FIELDS = frozenset({"event_types", "description", "record_type", "record
 def _refuse_unknown(values: dict[str, Any], own_fields: set[str]) -> None:
     unknown = set(values) - _COMMON_FIELDS - own_fields
     if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+        raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
 
 
 def _apply_common_and_save(subscription: S, values: dict[str, Any]) -> S:

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tracker.models import (
     LAW_ONLY_EVENT_KINDS,
@@ -67,19 +68,21 @@ class KnownDate:
             precision = DatePrecision.DAY if on is not None else DatePrecision.UNKNOWN
         if precision not in DatePrecision.values:
             raise ValidationError(
-                {"date_precision": "Say how much of the date is known: day, month or unknown."}
+                {"date_precision": _("Say how much of the date is known: day, month or unknown.")}
             )
         if precision == DatePrecision.UNKNOWN:
             if on is not None:
                 raise ValidationError(
-                    {"occurred_on": "Leave the date empty when it is not known."}, code="invalid"
+                    {"occurred_on": _("Leave the date empty when it is not known.")}, code="invalid"
                 )
             return cls(None, precision)
         if not isinstance(on, datetime.date) or isinstance(on, datetime.datetime):
             raise ValidationError(
                 {
-                    "occurred_on": "Give the date it happened as YYYY-MM-DD, the month as "
-                    "YYYY-MM, or no date if it is not known."
+                    "occurred_on": _(
+                        "Give the date it happened as YYYY-MM-DD, the month as "
+                        "YYYY-MM, or no date if it is not known."
+                    )
                 },
                 code="invalid",
             )
@@ -87,7 +90,7 @@ class KnownDate:
             on = on.replace(day=1)
         if on > timezone.localdate():
             raise ValidationError(
-                {"occurred_on": "Nothing can be recorded as having happened in the future."},
+                {"occurred_on": _("Nothing can be recorded as having happened in the future.")},
                 code="future",
             )
         return cls(on, precision)
@@ -179,19 +182,25 @@ def _check_path(
             if step.is_reopening
             else workflow.allowed_targets(before)
         )
-        when = f" ({step.date_text or 'date not known'})"
+        when = step.date_text or _("date not known")
         raise TimelineConflict(
             record_type=record_type,
             current_status=before,
             to_status=step.to_status,
             allowed=allowed,
-            message=(
-                f"On the timeline the step to '{step.to_status}'{when} would follow "
-                f"'{before}', and a {record_type} cannot move from '{before}' to "
-                f"'{step.to_status}'. Allowed after '{before}': "
-                f"{', '.join(allowed) or 'none (the status is final)'}. Record the missing "
+            message=_(
+                "On the timeline the step to '%(to)s' (%(when)s) would follow "
+                "'%(before)s', and a %(record_type)s cannot move from '%(before)s' to "
+                "'%(to)s'. Allowed after '%(before)s': %(allowed)s. Record the missing "
                 "steps (with an unknown date if need be), or place this one elsewhere."
-            ),
+            )
+            % {
+                "to": step.to_status,
+                "when": when,
+                "before": before,
+                "record_type": record_type,
+                "allowed": ", ".join(allowed) or _("none (the status is final)"),
+            },
         )
 
 
@@ -213,14 +222,16 @@ def _rechain(steps: Sequence[StatusChange], workflow: Workflow) -> str:
 def _validate_text(*, note: str, source_url: str, title: str = "") -> dict[str, str]:
     errors: dict[str, str] = {}
     if len(note) > MAX_NOTE_LENGTH:
-        errors["note"] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
+        errors["note"] = _("Keep the note under %(limit)s characters.") % {"limit": MAX_NOTE_LENGTH}
     if len(title) > MAX_TITLE_LENGTH:
-        errors["title"] = f"Keep the title under {MAX_TITLE_LENGTH} characters."
+        errors["title"] = _("Keep the title under %(limit)s characters.") % {
+            "limit": MAX_TITLE_LENGTH
+        }
     if source_url:
         try:
             URLValidator(schemes=["http", "https"])(source_url.strip())
         except ValidationError:
-            errors["source_url"] = "Give the source as a full http(s) link."
+            errors["source_url"] = _("Give the source as a full http(s) link.")
     return errors
 
 
@@ -230,22 +241,24 @@ def _validate_vote_counts(votes: dict[str, int | None]) -> dict[str, str]:
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= RADA_SEATS
         ):
-            errors[name] = f"Vote counts are whole numbers from 0 to {RADA_SEATS}."
+            errors[name] = _("Vote counts are whole numbers from 0 to %(seats)s.") % {
+                "seats": RADA_SEATS
+            }
     if errors:
         return errors
     counted = sum(
         votes.get(k) or 0 for k in ("votes_for", "votes_against", "abstained", "not_voting")
     )
     if counted > RADA_SEATS:
-        errors["votes_for"] = (
-            f"For, against, abstained and did not vote add up to {counted}, more than the "
-            f"Rada's {RADA_SEATS} seats."
-        )
+        errors["votes_for"] = _(
+            "For, against, abstained and did not vote add up to %(counted)s, more than the "
+            "Rada's %(seats)s seats."
+        ) % {"counted": counted, "seats": RADA_SEATS}
     elif votes.get("present") is not None and counted > votes["present"]:
-        errors["present"] = (
-            f"For, against, abstained and did not vote add up to {counted}, more than the "
-            f"{votes['present']} present."
-        )
+        errors["present"] = _(
+            "For, against, abstained and did not vote add up to %(counted)s, more than the "
+            "%(present)s present."
+        ) % {"counted": counted, "present": votes["present"]}
     return errors
 
 
@@ -269,28 +282,31 @@ def _validate_step_votes(
     threshold = adoption_threshold(record, to_status)
     if given and not workflow.is_vote(from_status, to_status):
         raise ValidationError(
-            {"votes_for": "Vote counts belong only to a vote in parliament; leave them empty."}
+            {"votes_for": _("Vote counts belong only to a vote in parliament; leave them empty.")}
         )
     if to_status in workflow.vote_required and votes.get("votes_for") is None:
         raise ValidationError(
-            {"votes_for": f"This vote needs its count: at least {threshold} for."},
+            {
+                "votes_for": _("This vote needs its count: at least %(threshold)s for.")
+                % {"threshold": threshold}
+            },
             code="vote_required",
         )
     if given and threshold is not None and (votes.get("votes_for") or 0) < threshold:
-        what = (
-            "Overriding the President's proposals"
-            if to_status == LawStatus.VETO_OVERRIDDEN
-            else "Adoption"
-        )
+        if to_status == LawStatus.VETO_OVERRIDDEN:
+            message = _(
+                "Overriding the President's proposals needs at least %(threshold)s votes for; "
+                "%(given)s were given. A vote below its threshold failed: record it as a "
+                "failed vote (a procedural event of kind 'failed_vote') instead."
+            )
+        else:
+            message = _(
+                "Adoption needs at least %(threshold)s votes for; %(given)s were given. A vote "
+                "below its threshold failed: record it as a failed vote (a procedural event of "
+                "kind 'failed_vote') instead."
+            )
         raise ValidationError(
-            {
-                "votes_for": (
-                    f"{what} needs at least {threshold} votes for; "
-                    f"{votes.get('votes_for') or 0} were given. A vote below its threshold "
-                    "failed: record it as a failed vote (a procedural event of kind "
-                    "'failed_vote') instead."
-                )
-            },
+            {"votes_for": message % {"threshold": threshold, "given": votes.get("votes_for") or 0}},
             code="below_threshold",
         )
 
@@ -298,19 +314,22 @@ def _validate_step_votes(
 def _validate_event(record: TrackedRecord, kind: str, votes: dict[str, int | None]) -> None:
     if kind not in ProceduralEventKind.values:
         raise ValidationError(
-            {"kind": f"'{kind}' is not a kind of procedural event."}, code="invalid"
+            {"kind": _("'%(kind)s' is not a kind of procedural event.") % {"kind": kind}},
+            code="invalid",
         )
     if kind in LAW_ONLY_EVENT_KINDS and not isinstance(record, DraftLaw):
-        raise ValidationError({"kind": f"'{kind}' happens only to draft laws."}, code="invalid")
+        raise ValidationError(
+            {"kind": _("'%(kind)s' happens only to draft laws.") % {"kind": kind}}, code="invalid"
+        )
     given = {k: v for k, v in votes.items() if v is not None}
     if kind == ProceduralEventKind.FAILED_VOTE:
         if votes.get("votes_for") is None:
             raise ValidationError(
-                {"votes_for": "A failed vote needs its count of votes for."}, code="required"
+                {"votes_for": _("A failed vote needs its count of votes for.")}, code="required"
             )
     elif given:
         raise ValidationError(
-            {"votes_for": "Only a failed vote carries vote counts; leave them empty."}
+            {"votes_for": _("Only a failed vote carries vote counts; leave them empty.")}
         )
 
 
@@ -322,7 +341,9 @@ def _raise_if(errors: dict[str, str]) -> None:
 def _lock(record: R) -> R:
     locked = type(record).objects.select_for_update().get(pk=record.pk)
     if locked.archived_at is not None:
-        raise ValidationError("This record is archived; restore it before changing its timeline.")
+        raise ValidationError(
+            _("This record is archived; restore it before changing its timeline.")
+        )
     return locked
 
 
@@ -395,7 +416,11 @@ def record_transition(
     workflow = model.workflow
     if to_status not in workflow.statuses.values:
         raise ValidationError(
-            {"to_status": f"'{to_status}' is not a {workflow.name} status."}, code="invalid"
+            {
+                "to_status": _("'%(status)s' is not a %(workflow)s status.")
+                % {"status": to_status, "workflow": workflow.name}
+            },
+            code="invalid",
         )
     when = KnownDate.of(occurred_on, date_precision)
     votes = {
@@ -408,7 +433,7 @@ def record_transition(
     note, source_url = (note or "").strip(), (source_url or "").strip()
     errors = {**_validate_text(note=note, source_url=source_url), **_validate_vote_counts(votes)}
     if reopening and not note:
-        errors["note"] = "Say why the record is reopened: a reopening needs a reason."
+        errors["note"] = _("Say why the record is reopened: a reopening needs a reason.")
     _raise_if(errors)
 
     with transaction.atomic():
@@ -428,7 +453,7 @@ def record_transition(
             isinstance(e, StatusChange) and e.pk == after_step.pk for e in entries
         ):
             raise ValidationError(
-                {"after_step": "Place the step after a step of this record's current timeline."}
+                {"after_step": _("Place the step after a step of this record's current timeline.")}
             )
         position = _position(entries, when, after=after_step)
         steps = _steps(entries)
@@ -487,8 +512,10 @@ def _require_entry_into_force(law: DraftLaw) -> None:
     if not law.entries_into_force.exists():
         raise ValidationError(
             {
-                "to_status": "Record when the law enters into force first: at least one entry "
-                "into force, with its date or its condition."
+                "to_status": _(
+                    "Record when the law enters into force first: at least one entry "
+                    "into force, with its date or its condition."
+                )
             },
             code="no_entry_into_force",
         )
@@ -579,18 +606,25 @@ def correct_entry(
     if unknown:
         raise ValidationError(
             {
-                name: "This cannot be corrected; to change the status a step moved to, retract "
-                "the step and record the right one."
+                name: _(
+                    "This cannot be corrected; to change the status a step moved to, retract "
+                    "the step and record the right one."
+                )
                 if name in ("to", "to_status")
-                else "This cannot be corrected."
+                else _("This cannot be corrected.")
                 for name in sorted(unknown)
             }
         )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the entry is corrected."}, code="required")
+        raise ValidationError({"reason": _("Say why the entry is corrected.")}, code="required")
     if len(reason) > MAX_NOTE_LENGTH:
-        raise ValidationError({"reason": f"Keep the reason under {MAX_NOTE_LENGTH} characters."})
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason under %(limit)s characters.")
+                % {"limit": MAX_NOTE_LENGTH}
+            }
+        )
     record = entry.record
     model = type(record)
     workflow = model.workflow
@@ -616,7 +650,7 @@ def correct_entry(
         )
         _raise_if({**text_errors, **_validate_vote_counts(votes)})
         if isinstance(old, StatusChange) and old.is_reopening and not values["note"]:
-            raise ValidationError({"note": "A reopening keeps its reason in the note."})
+            raise ValidationError({"note": _("A reopening keeps its reason in the note.")})
 
         timeline = active_entries(locked)
         entries = [e for e in timeline if not (type(e) is type(old) and e.pk == old.pk)]
@@ -682,9 +716,14 @@ def retract_entry(
     """Take back an entry recorded by mistake; the status is recomputed from what remains."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the entry is retracted."}, code="required")
+        raise ValidationError({"reason": _("Say why the entry is retracted.")}, code="required")
     if len(reason) > MAX_NOTE_LENGTH:
-        raise ValidationError({"reason": f"Keep the reason under {MAX_NOTE_LENGTH} characters."})
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason under %(limit)s characters.")
+                % {"limit": MAX_NOTE_LENGTH}
+            }
+        )
     record = entry.record
     model = type(record)
     workflow = model.workflow
@@ -732,9 +771,11 @@ def _require_active(entry: TimelineEntry) -> None:
         return
     if entry.retracted_at is not None:
         raise TimelineConflict.simple(
-            entry, "This entry was retracted; there is nothing left to change."
+            entry, _("This entry was retracted; there is nothing left to change.")
         )
     replacement = type(entry).objects.filter(corrects=entry).values_list("pk", flat=True).first()
     raise TimelineConflict.simple(
-        entry, f"This entry was already corrected; correct its replacement #{replacement} instead."
+        entry,
+        _("This entry was already corrected; correct its replacement #%(id)s instead.")
+        % {"id": replacement},
     )
