@@ -40,6 +40,20 @@ def test_feed_is_ascending_keyset_paginated_with_next(anon):
 
 
 @pytest.mark.django_db
+def test_feed_pages_carry_their_next_link_as_a_header_too(anon):
+    for _ in range(3):
+        make_law()
+    first = anon.get("/api/v1/events/", {"limit": 2})
+    body = first.json()
+    assert first["Link"] == f'<{body["next"]}>; rel="next"'
+    # Answered again from the page cache, the header is still there.
+    again = anon.get("/api/v1/events/", {"limit": 2})
+    assert again["Link"] == first["Link"]
+    following = anon.get(first["Link"][1 : first["Link"].index(">")]).json()
+    assert following["results"][0]["id"] == body["last_id"] + 1
+
+
+@pytest.mark.django_db
 def test_feed_filters_by_type_and_record(anon):
     law = make_law()
     facility = make_facility()

@@ -101,6 +101,8 @@ def test_record_ids_are_int64_integers(served):
         assert schemas[name]["properties"]["id"]["format"] == "int64", name
     assert schemas["LawTimelineEntry"]["properties"]["id"]["format"] == "int64"
     assert schemas["RelationInputRequest"]["properties"]["other"]["format"] == "int64"
+    for name, field in (("Event", "id"), ("Event", "record_id"), ("DeliveryOutput", "event_id")):
+        assert schemas[name]["properties"][field]["format"] == "int64", (name, field)
     path_ids = [
         (path, parameter["name"], parameter["schema"])
         for path, item in served["paths"].items()

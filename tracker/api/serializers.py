@@ -860,7 +860,7 @@ RecordType = choices_class("RecordType", list(RECORD_MODELS))
 class EventSerializer(serializers.Serializer):
     """An event as the change feed lists it and a webhook delivery carries it (`data`)."""
 
-    id = serializers.IntegerField(read_only=True, help_text="Strictly increasing.")
+    id = IdField(read_only=True, help_text="Strictly increasing.")
     type = NamedChoiceField(
         EventType,
         read_only=True,
@@ -869,7 +869,7 @@ class EventSerializer(serializers.Serializer):
         "longer visible to you); they name it by type and id only.",
     )
     record_type = NamedChoiceField(RecordType, read_only=True)
-    record_id = serializers.IntegerField(read_only=True, allow_null=True)
+    record_id = IdField(read_only=True, allow_null=True)
     record_url = serializers.CharField(
         read_only=True, allow_null=True, help_text="Where the record is; null for a tombstone."
     )

@@ -48,7 +48,7 @@ from . import serializers as s
 from .authentication import PartnerPrincipal, viewer_for
 from .conditional import ConditionalGetMixin
 from .fields import url_prefix
-from .pagination import RecordCursorPagination
+from .pagination import RecordCursorPagination, link_header
 from .problems import TransitionConflict
 from .response_cache import cached_read
 from .rows import EVENT_COLUMNS, ListRows, render_events
@@ -810,7 +810,8 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
                 "next": next_url,
                 "has_more": has_more,
                 "last_id": last_id,
-            }
+            },
+            headers={"Link": link_header({"next": next_url})},
         )
 
     @extend_schema(

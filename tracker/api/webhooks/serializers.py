@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from tracker.api.fields import IdField
 from tracker.api.serializers import NamedChoiceField, choices_class
 from tracker.models import (
     RECORD_MODELS,
@@ -114,9 +115,9 @@ class SecretOutput(serializers.Serializer):
 
 class DeliveryOutput(serializers.ModelSerializer):
     webhook_id = serializers.CharField(source="message_id")
-    event_id = serializers.IntegerField()
+    event_id = IdField()
     event_type = serializers.CharField(source="event.type")
-    subscription_id = serializers.IntegerField()
+    subscription_id = IdField()
     state = serializers.ChoiceField(choices=DeliveryState.choices)
 
     class Meta:
