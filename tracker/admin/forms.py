@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-import re
 from typing import Any
 
 from django import forms
@@ -21,13 +19,14 @@ from tracker.models import (
     StatusChange,
     TimelineEntry,
     TrackedRecord,
+    parse_date_as_known,
 )
 from tracker.selectors import status_history
 from tracker.workflows import RADA_SEATS
 
 # The counts a vote in parliament must give, and all it may give.
 REQUIRED_VOTE_FIELDS = ("votes_for", "votes_against", "abstained")
-VOTE_FIELDS = (*REQUIRED_VOTE_FIELDS, "not_voting", "present")
+VOTE_FIELDS = TimelineEntry.VOTE_FIELDS
 VOTE_LABELS = {
     "votes_for": _("Votes for"),
     "votes_against": _("Votes against"),
@@ -35,7 +34,6 @@ VOTE_LABELS = {
     "not_voting": _("Did not vote"),
     "present": _("Present"),
 }
-MONTH_FORMAT = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -117,11 +115,12 @@ class KnownDateMixin:
                 self.add_error("occurred_month", _("Leave the month empty when the day is known."))
             cleaned["known_on"] = day
         elif precision == DatePrecision.MONTH:
-            match = MONTH_FORMAT.match(month_text)
-            month = None
-            if match and 1 <= int(match.group(2)) <= 12:
-                month = datetime.date(int(match.group(1)), int(match.group(2)), 1)
-            if month is None:
+            try:
+                month, known = parse_date_as_known(month_text)
+            except ValueError:
+                month, known = None, None
+            if known != DatePrecision.MONTH:
+                month = None
                 self.add_error("occurred_month", _("Give the month as YYYY-MM, e.g. 2025-07."))
             if day is not None:
                 self.add_error(

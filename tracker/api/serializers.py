@@ -34,6 +34,7 @@ from tracker.models import (
     StatusChange,
     TaxMeasureKind,
     Visibility,
+    parse_date_as_known,
 )
 from tracker.workflows import (
     FACILITY_WORKFLOW,
@@ -117,17 +118,12 @@ class DateAsKnownField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> tuple[datetime.date, str]:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or not data.strip():
             self.fail("invalid")
-        text = data.strip()
         try:
-            if len(text) == 7:
-                return datetime.date.fromisoformat(f"{text}-01"), DatePrecision.MONTH
-            if len(text) == 10:
-                return datetime.date.fromisoformat(text), DatePrecision.DAY
+            return parse_date_as_known(data)
         except ValueError:
-            pass
-        self.fail("invalid")
+            self.fail("invalid")
 
     def to_representation(self, value: Any) -> Any:
         return value

@@ -54,7 +54,7 @@ from .response_cache import cached_read
 from .rows import EVENT_COLUMNS, ListRows, render_events
 
 MAX_ID = filters.MAX_ID
-VOTE_FIELDS = ("votes_for", "votes_against", "abstained", "not_voting", "present")
+VOTE_FIELDS = TimelineEntry.VOTE_FIELDS
 ENTRY_PATH = r"history/(?P<entry>status_change|procedural_event)/(?P<entry_id>[0-9]+)"
 
 

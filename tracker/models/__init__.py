@@ -9,6 +9,7 @@ from .history import (
     ProceduralEventKind,
     StatusChange,
     TimelineEntry,
+    parse_date_as_known,
 )
 from .laws import (
     RELATION_INVERSE_LABELS,
@@ -76,4 +77,5 @@ __all__ = [
     "TrackedRecord",
     "Visibility",
     "WebhookSubscription",
+    "parse_date_as_known",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +20,21 @@ class DatePrecision(models.TextChoices):
     DAY = "day", _("Exact date")
     MONTH = "month", _("Month only")
     UNKNOWN = "unknown", _("Date not known")
+
+
+def parse_date_as_known(text: str | None) -> tuple[datetime.date | None, str]:
+    """'2025-07-01' (a day), '2025-07' (a month) or nothing (not known) -> (date, precision).
+
+    Raises ValueError for anything else. A month is its first day.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None, DatePrecision.UNKNOWN
+    if len(text) == len("2025-07"):
+        return datetime.date.fromisoformat(f"{text}-01"), DatePrecision.MONTH
+    if len(text) == len("2025-07-01"):
+        return datetime.date.fromisoformat(text), DatePrecision.DAY
+    raise ValueError(f"{text!r} is neither YYYY-MM-DD nor YYYY-MM")
 
 
 class TimelineEntry(models.Model):

@@ -501,11 +501,7 @@ def measures_to_follow(law: DraftLaw) -> list[tuple[TaxMeasure, str]]:
     in_force = law.status == LawStatus.IN_FORCE
     if not adopted:
         return []
-    measures = (
-        TaxMeasure.objects.filter(Q(legal_bases=law) | Q(legal_basis=law), archived_at__isnull=True)
-        .distinct()
-        .order_by("id")
-    )
+    measures = TaxMeasure.objects.filter(legal_bases=law, archived_at__isnull=True).order_by("id")
     result: list[tuple[TaxMeasure, str]] = []
     for measure in measures:
         target = None

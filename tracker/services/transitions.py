@@ -219,8 +219,11 @@ def _rechain(steps: Sequence[StatusChange], workflow: Workflow) -> str:
 # --- Validation ----------------------------------------------------------------------------
 
 
-def _validate_text(*, note: str, source_url: str, title: str = "") -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _entry_errors(
+    *, note: str, source_url: str, votes: dict[str, int | None], title: str = ""
+) -> dict[str, str]:
+    """What is wrong with an entry's text, source and vote counts, by field."""
+    errors: dict[str, str] = dict(_validate_vote_counts(votes))
     if len(note) > MAX_NOTE_LENGTH:
         errors["note"] = _("Keep the note under %(limit)s characters.") % {"limit": MAX_NOTE_LENGTH}
     if len(title) > MAX_TITLE_LENGTH:
@@ -333,6 +336,21 @@ def _validate_event(record: TrackedRecord, kind: str, votes: dict[str, int | Non
         )
 
 
+def _clean_reason(reason: str | None, missing: str) -> str:
+    """The reason for a correction or retraction, required and bounded like a note."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": missing}, code="required")
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason under %(limit)s characters.")
+                % {"limit": MAX_NOTE_LENGTH}
+            }
+        )
+    return reason
+
+
 def _raise_if(errors: dict[str, str]) -> None:
     if errors:
         raise ValidationError(errors, code="invalid")
@@ -431,7 +449,7 @@ def record_transition(
         "present": present,
     }
     note, source_url = (note or "").strip(), (source_url or "").strip()
-    errors = {**_validate_text(note=note, source_url=source_url), **_validate_vote_counts(votes)}
+    errors = _entry_errors(note=note, source_url=source_url, votes=votes)
     if reopening and not note:
         errors["note"] = _("Say why the record is reopened: a reopening needs a reason.")
     _raise_if(errors)
@@ -552,12 +570,7 @@ def record_procedural_event(
         (note or "").strip(),
         (source_url or "").strip(),
     )
-    _raise_if(
-        {
-            **_validate_text(note=note, source_url=source_url, title=title),
-            **_validate_vote_counts(votes),
-        }
-    )
+    _raise_if(_entry_errors(note=note, source_url=source_url, votes=votes, title=title))
     _validate_event(record, kind, votes)
     model = type(record)
     with transaction.atomic():
@@ -615,16 +628,7 @@ def correct_entry(
                 for name in sorted(unknown)
             }
         )
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the entry is corrected.")}, code="required")
-    if len(reason) > MAX_NOTE_LENGTH:
-        raise ValidationError(
-            {
-                "reason": _("Keep the reason under %(limit)s characters.")
-                % {"limit": MAX_NOTE_LENGTH}
-            }
-        )
+    reason = _clean_reason(reason, _("Say why the entry is corrected."))
     record = entry.record
     model = type(record)
     workflow = model.workflow
@@ -645,10 +649,14 @@ def correct_entry(
         values["note"] = (values.get("note") or "").strip()
         values["source_url"] = (values.get("source_url") or "").strip()
         votes = {k: values.get(k) for k in VOTE_FIELDS}
-        text_errors = _validate_text(
-            note=values["note"], source_url=values["source_url"], title=values.get("title", "")
+        _raise_if(
+            _entry_errors(
+                note=values["note"],
+                source_url=values["source_url"],
+                votes=votes,
+                title=values.get("title", ""),
+            )
         )
-        _raise_if({**text_errors, **_validate_vote_counts(votes)})
         if isinstance(old, StatusChange) and old.is_reopening and not values["note"]:
             raise ValidationError({"note": _("A reopening keeps its reason in the note.")})
 
@@ -714,16 +722,7 @@ def retract_entry(
     *, entry: TimelineEntry, recorded_by: AbstractBaseUser | None, reason: str
 ) -> TimelineEntry:
     """Take back an entry recorded by mistake; the status is recomputed from what remains."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the entry is retracted.")}, code="required")
-    if len(reason) > MAX_NOTE_LENGTH:
-        raise ValidationError(
-            {
-                "reason": _("Keep the reason under %(limit)s characters.")
-                % {"limit": MAX_NOTE_LENGTH}
-            }
-        )
+    reason = _clean_reason(reason, _("Say why the entry is retracted."))
     record = entry.record
     model = type(record)
     workflow = model.workflow

@@ -35,7 +35,12 @@ from tracker.models import (
     TaxMeasure,
     TrackedRecord,
 )
-from tracker.models.history import DatePrecision, StatusChange, TimelineEntry
+from tracker.models.history import (
+    DatePrecision,
+    StatusChange,
+    TimelineEntry,
+    parse_date_as_known,
+)
 from tracker.services.errors import TimelineConflict, TransitionNotAllowed
 from tracker.services.laws import (
     add_entry_into_force,
@@ -268,11 +273,7 @@ def _day(value: str | None) -> datetime.date | None:
 
 def _known_date(value: str | None) -> tuple[datetime.date | None, str]:
     """'2025-07-01' (a day), '2025-07' (a month) or None (not known)."""
-    if value is None:
-        return None, DatePrecision.UNKNOWN
-    if len(value) == len("2025-07"):
-        return datetime.date.fromisoformat(f"{value}-01"), DatePrecision.MONTH
-    return datetime.date.fromisoformat(value), DatePrecision.DAY
+    return parse_date_as_known(value)
 
 
 def _changes(changes: dict[str, Any]) -> dict[str, Any]:
