@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from tracker.models import PartnerAPIKey
 from tracker.services.api_keys import api_key_issue, api_key_revoke
 
+from .mixins.permissions import SuperuserOnlyMixin
+
 
 class IssueKeyForm(forms.ModelForm):
     class Meta:
@@ -29,7 +31,7 @@ class IssueKeyForm(forms.ModelForm):
 
 
 @admin.register(PartnerAPIKey)
-class PartnerAPIKeyAdmin(admin.ModelAdmin):
+class PartnerAPIKeyAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     list_display = (
         "prefix",
         "name",
@@ -53,21 +55,6 @@ class PartnerAPIKeyAdmin(admin.ModelAdmin):
         "revoked",
         "last_used_at",
     )
-
-    def _superuser(self, request) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_module_permission(self, request):
-        return self._superuser(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._superuser(request)
-
-    def has_add_permission(self, request):
-        return self._superuser(request)
-
-    def has_change_permission(self, request, obj=None):
-        return False  # keys are issued or revoked, never edited
 
     def has_delete_permission(self, request, obj=None):
         return self._superuser(request)

@@ -18,6 +18,8 @@ from tracker.services.staff_tokens import (
     staff_token_revoke,
 )
 
+from .mixins.permissions import SuperuserOnlyMixin
+
 DEFAULT_LIFETIME = datetime.timedelta(days=90)
 
 
@@ -53,7 +55,7 @@ class IssueTokenForm(forms.ModelForm):
 
 
 @admin.register(StaffAPIToken)
-class StaffAPITokenAdmin(admin.ModelAdmin):
+class StaffAPITokenAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     list_display = (
         "prefix",
         "name",
@@ -79,21 +81,6 @@ class StaffAPITokenAdmin(admin.ModelAdmin):
         "revoked",
         "last_used_at",
     )
-
-    def _superuser(self, request) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_module_permission(self, request):
-        return self._superuser(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._superuser(request)
-
-    def has_add_permission(self, request):
-        return self._superuser(request)
-
-    def has_change_permission(self, request, obj=None):
-        return False  # tokens are issued or revoked, never edited
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoked, so the record of who had one stays

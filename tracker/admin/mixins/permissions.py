@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 
+class SuperuserOnlyMixin:
+    """Credentials (partner keys, staff tokens): seen and issued by superusers only, and never
+    edited once issued; each admin decides about deletion."""
+
+    def _superuser(self, request) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_module_permission(self, request):
+        return self._superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._superuser(request)
+
+    def has_add_permission(self, request):
+        return self._superuser(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # issued or revoked, never edited
+
+
 class RecordPermissionsMixin:
     def has_delete_permission(self, request, obj=None):
         # Staff archive; only a superuser deletes for good.
