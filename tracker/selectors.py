@@ -18,6 +18,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -30,6 +31,7 @@ from django.db.models.functions import Coalesce
 
 from tracker.models import (
     RECORD_MODELS,
+    Deadline,
     Delivery,
     DraftLaw,
     Event,
@@ -467,3 +469,66 @@ def partners_who_can_see(
         .filter(Exists(seen))
         .values_list("pk", flat=True)
     )
+
+
+# --- Deadlines ---------------------------------------------------------------------------------
+
+
+def _about_visible_record(viewer: Viewer) -> Case:
+    """Per row of a table naming a record by `record_type` and `record_id`: may `viewer` see
+    the record? Checked row by row, as the change feed does."""
+    return Case(
+        *(
+            When(
+                record_type=record_type,
+                then=Subquery(
+                    visible_records(model, viewer)
+                    .filter(pk=OuterRef("record_id"))
+                    .values(seen=Value(True))[:1],
+                    output_field=BooleanField(),
+                ),
+            )
+            for record_type, model in RECORD_MODELS.items()
+        ),
+        default=Value(False),
+    )
+
+
+def visible_deadlines(viewer: Viewer) -> QuerySet[Deadline]:
+    """Deadlines of the records `viewer` may see now, soonest first (no date last)."""
+    deadlines = Deadline.objects.all()
+    if viewer.is_staff:
+        return deadlines
+    return deadlines.alias(
+        about_visible=Coalesce(_about_visible_record(viewer), Value(False))
+    ).filter(about_visible=True)
+
+
+def deadlines_of_records(
+    viewer: Viewer, record_type: str, record_ids: list[int]
+) -> dict[int, list[Deadline]]:
+    """record id -> its deadlines, for records the caller already found visible to `viewer`:
+    one query for a whole page."""
+    if not record_ids:
+        return {}
+    result: dict[int, list[Deadline]] = {}
+    rows = Deadline.objects.filter(record_type=record_type, record_id__in=record_ids)
+    for row in rows.order_by(F("due_on").asc(nulls_last=True), "id"):
+        result.setdefault(row.record_id, []).append(row)
+    return result
+
+
+def deadlines_linked_to_partner(partner_id: int) -> Q:
+    """The condition on `Deadline` rows whose record is linked to the partner country (or is
+    the partner country itself), whatever the record's visibility: a staff filter."""
+    condition = Q(record_type=PartnerCountry.record_type, record_id=partner_id)
+    for record_type, model in RECORD_MODELS.items():
+        if model is PartnerCountry:
+            continue
+        through = model._meta.get_field("partners").remote_field.through
+        source = f"{model._meta.model_name}_id"
+        condition |= Q(
+            record_type=record_type,
+            record_id__in=through.objects.filter(partnercountry_id=partner_id).values(source),
+        )
+    return condition

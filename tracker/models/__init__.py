@@ -1,5 +1,6 @@
 from .api_keys import PartnerAPIKey
 from .common import Currency, TrackedRecord, Visibility
+from .deadlines import AlertKind, Deadline, DeadlineAlert, DeadlineKind, ManualDeadline
 from .facilities import Facility, ProductCategory
 from .history import (
     LAW_ONLY_EVENT_KINDS,
@@ -44,10 +45,14 @@ __all__ = [
     "RELATION_INVERSE_LABELS",
     "STAFF_TOKEN_PREFIX",
     "Agreement",
+    "AlertKind",
     "Contact",
     "CooperationProgramme",
     "Currency",
     "DatePrecision",
+    "Deadline",
+    "DeadlineAlert",
+    "DeadlineKind",
     "Delivery",
     "DeliveryState",
     "DocumentKind",
@@ -61,6 +66,7 @@ __all__ = [
     "LawCommittee",
     "LawDocument",
     "LawRelation",
+    "ManualDeadline",
     "PartnerAPIKey",
     "PartnerCountry",
     "ProceduralEvent",

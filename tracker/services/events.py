@@ -64,8 +64,23 @@ def emit_event(
     )
     if audience:
         event.audience.set(sorted(audience))
+    _keep_deadlines_current(event)
     transaction.on_commit(lambda: _announce(event.pk))
     return event
+
+
+def _keep_deadlines_current(event: Event) -> None:
+    """Every change to a record passes here: recompute its deadlines in the same transaction
+    (not for the deadline alerts themselves, which change nothing)."""
+    action = event.type.rpartition(".")[2]
+    if action.startswith("deadline_") or not event.record_type:
+        return
+    from . import deadlines  # deadlines writes events: imported when first needed
+
+    if action == "deleted":
+        deadlines.forget_deadlines(event.record_type, event.record_id)
+    else:
+        deadlines.refresh_deadlines(event.record_type, event.record_id)
 
 
 def _announce(event_id: int) -> None:

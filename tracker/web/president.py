@@ -13,19 +13,13 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tracker.models import DatePrecision, StatusChange
+from tracker import deadlines as rules
+from tracker.models import DeadlineKind, StatusChange
 from tracker.workflows import (
     PRESIDENT_AFTER_OVERRIDE_DAYS,
     PRESIDENT_ANSWER_DAYS,
     LawStatus,
 )
-
-# Steps that start a new round with the President, and what they mean for the term.
-_ROUND_STARTS = {
-    LawStatus.VETO_OVERRIDDEN: True,
-    LawStatus.VETOED: False,
-    LawStatus.ADOPTED_WITH_PROPOSALS: False,
-}
 
 
 @dataclass(frozen=True)
@@ -37,6 +31,7 @@ class PresidentTerm:
     with_president: bool  # the law has been sent to the President
     passed: bool = False
     days_left: int | None = None
+    unknown_because: str = ""  # why there is no date (`tracker.deadlines.UNKNOWN_REASONS`)
 
 
 def president_term(
@@ -44,43 +39,36 @@ def president_term(
 ) -> PresidentTerm | None:
     """The term that runs for a law at `status` whose active steps are `steps` (in order),
     or None when no term runs (the law is not with the President, nor overridden on its way
-    back to the President)."""
-    if status not in (
-        LawStatus.SENT_TO_PRESIDENT,
-        LawStatus.VETO_OVERRIDDEN,
-        LawStatus.SIGNED_BY_SPEAKER,
-    ):
-        return None
-    after_override = False
-    for step in reversed(steps):
-        if step.to_status in _ROUND_STARTS:
-            after_override = _ROUND_STARTS[step.to_status]
-            break
-    days = PRESIDENT_AFTER_OVERRIDE_DAYS if after_override else PRESIDENT_ANSWER_DAYS
-    if status != LawStatus.SENT_TO_PRESIDENT:
-        if not after_override:
+    back to the President). The dates come from the counting rules of `tracker.deadlines`."""
+    if status in (LawStatus.VETO_OVERRIDDEN, LawStatus.SIGNED_BY_SPEAKER):
+        if not rules.is_after_override(steps):
             return None  # signed by the Speaker for the first time: no term runs yet
         return PresidentTerm(
-            after_override=True, days=days, received_on=None, due_on=None, with_president=False
+            after_override=True,
+            days=PRESIDENT_AFTER_OVERRIDE_DAYS,
+            received_on=None,
+            due_on=None,
+            with_president=False,
         )
-    received = next((s for s in reversed(steps) if s.to_status == status), None)
-    if (
-        received is None
-        or received.occurred_on is None
-        or received.date_precision != DatePrecision.DAY
-    ):
+    deadline = rules.president_deadline(0, status, steps)
+    if deadline is None:
+        return None
+    after_override = deadline.kind == DeadlineKind.PRESIDENT_AFTER_OVERRIDE
+    days = PRESIDENT_AFTER_OVERRIDE_DAYS if after_override else PRESIDENT_ANSWER_DAYS
+    if deadline.due_on is None:
         return PresidentTerm(
             after_override=after_override,
             days=days,
             received_on=None,
             due_on=None,
             with_president=True,
+            unknown_because=deadline.unknown_because,
         )
-    due_on = received.occurred_on + datetime.timedelta(days=days)
+    due_on = deadline.due_on
     return PresidentTerm(
         after_override=after_override,
         days=days,
-        received_on=received.occurred_on,
+        received_on=datetime.date.fromisoformat(deadline.counts_from[0]["date"]),
         due_on=due_on,
         with_president=True,
         passed=today > due_on,
