@@ -410,3 +410,25 @@ SPECTACULAR_SETTINGS = {
         "ProductCategory": "tracker.models.facilities.ProductCategory",
     },
 }
+
+# --- The Rada's open data (python manage.py sync_rada; the daily job) ----------------------
+# The full dump of bill cards of the ninth convocation; `skl10` for the next.
+RADA_SYNC_URL = os.environ.get(
+    "RADA_SYNC_URL", "https://data.rada.gov.ua/ogd/zpr/skl9/billinfo-skl9.json"
+)
+# A bill's human-readable card (the source of each imported step) and a document's file.
+RADA_CARD_URL = os.environ.get("RADA_CARD_URL", "https://itd.rada.gov.ua/billInfo/Bills/Card/{id}")
+RADA_FILE_URL = os.environ.get(
+    "RADA_FILE_URL", "https://itd.rada.gov.ua/billInfo/Bills/pubFile/{id}"
+)
+# The daily job: off unless enabled; its time is local (TIME_ZONE), HH:MM.
+RADA_SYNC_ENABLED = env_bool("RADA_SYNC_ENABLED", False)
+RADA_SYNC_TIME = os.environ.get("RADA_SYNC_TIME", "05:30")
+# The download as a whole (connecting, TLS, every byte) and its size are bounded.
+RADA_DOWNLOAD_TIMEOUT_SECONDS = float(os.environ.get("RADA_DOWNLOAD_TIMEOUT_SECONDS", "900"))
+RADA_MAX_DUMP_BYTES = int(os.environ.get("RADA_MAX_DUMP_BYTES", str(300 * 1024 * 1024)))
+# One bill's card larger or deeper than this is skipped with a warning.
+RADA_MAX_CARD_BYTES = int(os.environ.get("RADA_MAX_CARD_BYTES", str(2 * 1024 * 1024)))
+RADA_MAX_CARD_DEPTH = int(os.environ.get("RADA_MAX_CARD_DEPTH", "12"))
+# The user the sync's changes are attributed to in the history (inactive, cannot log in).
+RADA_SYNC_USERNAME = os.environ.get("RADA_SYNC_USERNAME", "rada-sync")

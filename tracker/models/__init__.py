@@ -32,6 +32,18 @@ from .notifications import (
     WebhookSubscription,
 )
 from .partners import Agreement, Contact, CooperationProgramme, PartnerCountry, ProgrammeKind
+from .rada import (
+    RadaBill,
+    RadaPhase,
+    RadaReview,
+    RadaSource,
+    RadaSuggestionRule,
+    ReviewKind,
+    ReviewState,
+    SuggestedBill,
+    SuggestionState,
+    SyncRun,
+)
 from .staff_tokens import STAFF_TOKEN_PREFIX, StaffAPIToken
 from .tax_measures import TaxMeasure, TaxMeasureKind
 
@@ -73,10 +85,20 @@ __all__ = [
     "ProceduralEventKind",
     "ProductCategory",
     "ProgrammeKind",
+    "RadaBill",
+    "RadaPhase",
+    "RadaReview",
+    "RadaSource",
+    "RadaSuggestionRule",
     "RegistrationNumber",
     "RelationKind",
+    "ReviewKind",
+    "ReviewState",
     "StaffAPIToken",
     "StatusChange",
+    "SuggestedBill",
+    "SuggestionState",
+    "SyncRun",
     "TaxMeasure",
     "TaxMeasureKind",
     "TimelineEntry",
