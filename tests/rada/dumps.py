@@ -48,7 +48,7 @@ def card(
             {"department": COMMITTEE, "person": {"id": 1}, "type": "Головний комітет"},
             {"department": BUDGET, "person": {"id": 2}, "type": "Інший комітет"},
         ],
-        "currentPhase": current or (passings[-1] if passings else {}),
+        "currentPhase": current if current is not None else (passings[-1] if passings else {}),
         "passings": passings,
         "documents": {
             "source": [
