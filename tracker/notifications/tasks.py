@@ -11,6 +11,8 @@ import logging
 from celery import shared_task
 from celery.signals import worker_init
 
+from tracker.services.rada_fetch import sync_url
+
 from . import delivery, outbox, queue
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,23 @@ def deliver_batch(delivery_ids: list[int]) -> int:
 @shared_task(name="notifications.sweep")
 def sweep() -> None:
     outbox.sweep()
+
+
+# The daily sync with the Rada's open data (scheduled in config/celery_app.py when
+# RADA_SYNC_ENABLED): the download alone may take RADA_DOWNLOAD_TIMEOUT_SECONDS.
+RADA_SYNC_TIME_LIMIT = 3 * 3600
+
+
+@shared_task(
+    name="rada.sync",
+    time_limit=RADA_SYNC_TIME_LIMIT,
+    soft_time_limit=RADA_SYNC_TIME_LIMIT - 300,
+    acks_late=False,
+)
+def rada_sync() -> str:
+    result = sync_url()
+    summary = getattr(getattr(result, "report_object", None), "summary", None)
+    return summary() if summary else str(getattr(result, "outcome", ""))
 
 
 TASKS = {task.name: task for task in (fan_out, deliver, deliver_batch)}

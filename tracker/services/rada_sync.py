@@ -917,7 +917,7 @@ def _run(open_stream: Callable[[], IO[bytes]], report: Report, progress: Progres
         try:
             for raw in read_raw_cards(stream):
                 sync.feed(raw)
-                if progress is not None and report.bills_read % 50 == 0:
+                if progress is not None and report.bills_read % 50 in (0, 1):
                     progress(_position(stream), report.bills_read, report)
         except DumpError as exc:
             failure = exc
