@@ -58,6 +58,7 @@ from tracker.workflows import LAW_ADOPTED, LawStatus, TaxMeasureStatus
 from .base import HTTPS_LINKS, RecordAdmin
 from .forms import RecordForm
 from .mixins import ArchivedFilter, ServiceRefused
+from .rada import rada_context
 from .timeline import date_label
 
 STATUS_FIELDS = ("status_badge", "created_at", "updated_at", "archived_at")
@@ -420,6 +421,7 @@ class DraftLawAdmin(RecordAdmin):
         context["measures_to_move"] = (
             self._measures_to_move(request, record) if not record.is_archived else []
         )
+        context.update(rada_context(record))
         return context
 
     def after_transition(self, request, record, change) -> None:
