@@ -218,6 +218,8 @@ def test_numbers_and_relations_that_change_between_two_dumps(tmp_path, germany, 
                 .exists()
             )
         assert visible_laws(Viewer.staff()).filter(pk=created.pk).exists()
+    # The sync's own defaults are not differences with the Rada.
+    assert not RadaReview.objects.filter(law__in=[alternative, package]).exists()
     # The related bill's whole history came in the same run.
     package.refresh_from_db()
     assert package.status == "in_committee"
@@ -272,6 +274,7 @@ def test_suggestions_by_committee_and_word_accepted_or_dismissed(tmp_path, staff
     law = accept_suggestion(suggestion=SuggestedBill.objects.get(rada_id=100), user=staff)
     assert law.visibility == Visibility.RESTRICTED
     assert law.registration_number == "5000" and law.status == "in_committee"
+    assert not RadaReview.objects.filter(law=law).exists()
     dismissed = dismiss_suggestion(suggestion=SuggestedBill.objects.get(rada_id=101), user=staff)
     assert dismissed.state == "dismissed" and dismissed.decided_by == staff
     sync_file(str(tmp_path / "d.json"))

@@ -42,6 +42,7 @@ from .rada_sync import (
     Sync,
     _active_version,
     _parse_field,
+    created_law_fields,
     record_rada_step,
     set_law_field,
 )
@@ -248,8 +249,8 @@ def accept_suggestion(*, suggestion: SuggestedBill, user: AbstractBaseUser) -> D
             law=law,
             rada_id=suggestion.rada_id,
             registration_number=suggestion.registration_number,
-            # A title the sync wrote may follow the Rada; one staff wrote stays theirs.
-            applied={"title_uk": law.title_uk, "title_en": law.title_en} if created else {},
+            # What the sync wrote may follow the Rada; what staff wrote stays theirs.
+            applied=created_law_fields(law) if created else {},
         )
         card, _warnings = read_card(suggestion.card)
         if card is not None:
@@ -337,7 +338,7 @@ def add_bill_by_number(*, number: str, user: AbstractBaseUser) -> DraftLaw:
                 },
                 actor=user,
             )
-            applied = {"title_uk": title, "title_en": title, "registration_number": number}
+            applied = created_law_fields(law)
         else:
             applied = {}
         RadaBill.objects.create(law=law, registration_number=number, applied=applied)

@@ -716,7 +716,14 @@ class Sync:
             law=other,
             rada_id=other_id,
             registration_number=number,
-            applied={"title_uk": values["title_uk"], "title_en": values["title_en"]},
+            applied=created_law_fields(other),
+        )
+        # Tracked now: a suggestion of it is settled.
+        SuggestedBill.objects.filter(rada_id=other_id, state=SuggestionState.PENDING).update(
+            state=SuggestionState.ACCEPTED,
+            law=other,
+            decided_by=self.user,
+            decided_at=timezone.now(),
         )
         self.by_id[other_id] = other_bill
         self.created.add(other_id)
@@ -771,6 +778,12 @@ class Sync:
                 return []
             reasons += found
         return reasons
+
+
+def created_law_fields(law: DraftLaw) -> dict[str, str]:
+    """The fields of a law the sync (or a bill added by number) created, as the sync's own:
+    the Rada's values replace them until staff change them."""
+    return {name: _iso(getattr(law, name)) for name in CARD_FIELDS if getattr(law, name)}
 
 
 def _status_at(entries: Iterable[Any], on: datetime.date | None) -> str:
