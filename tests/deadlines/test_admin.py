@@ -60,9 +60,7 @@ def test_a_deadline_without_a_source_or_record_is_a_form_error(client, editor):
     assert not ManualDeadline.objects.exists()
 
 
-def test_staff_page_of_what_is_due_or_overdue_filters_by_type_partner_and_person(
-    client, editor
-):
+def test_staff_page_of_what_is_due_or_overdue_filters_by_type_partner_and_person(client, editor):
     germany, france = make_partner("DE"), make_partner("FR")
     other = make_user(username="other-editor", role="Editors")
     german_law = make_law(

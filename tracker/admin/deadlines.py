@@ -223,10 +223,11 @@ class DeadlineAdmin(admin.ModelAdmin):
     def standing(self, obj: Deadline) -> str:
         shown = rules.present(obj, timezone.localdate())
         if shown["state"] == rules.OVERDUE:
-            text = _("%(days)s days overdue") % {"days": shown["days_overdue"]}
             if shown["deemed_approved"]:
-                text = f"{text} · {_('deemed approved')}"
-            return text
+                return _("%(days)s days overdue; deemed approved (art. 94)") % {
+                    "days": shown["days_overdue"]
+                }
+            return _("%(days)s days overdue") % {"days": shown["days_overdue"]}
         if shown["state"] in (rules.RUNNING, rules.DUE_TODAY):
             return _("%(days)s days left") % {"days": shown["days_left"]}
         if shown["state"] == rules.NO_DATE:

@@ -17,6 +17,7 @@ from rest_framework.filters import OrderingFilter
 from tracker import selectors
 from tracker.models import (
     RECORD_MODELS,
+    DeadlineKind,
     DraftLaw,
     Facility,
     Initiator,
@@ -338,3 +339,14 @@ class EventFilterSet(StrictFilterSet):
             else:
                 condition |= Q(type=pattern)
         return queryset.filter(condition) if condition else queryset
+
+
+class DeadlineFilterSet(StrictFilterSet):
+    due_before = filters.DateFilter(
+        field_name="due_on", lookup_expr="lte", label="Due on or before this date (YYYY-MM-DD)."
+    )
+    due_after = filters.DateFilter(
+        field_name="due_on", lookup_expr="gte", label="Due on or after this date (YYYY-MM-DD)."
+    )
+    record_type = filters.ChoiceFilter(choices=EVENT_RECORD_TYPES)
+    kind = filters.ChoiceFilter(choices=DeadlineKind.choices)

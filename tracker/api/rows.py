@@ -24,10 +24,12 @@ from tracker.models import PartnerCountry, TaxMeasure, TrackedRecord
 
 from .fields import RecordURLField, url_prefix
 from .serializers import (
+    DeadlinesField,
     LawSummarySerializer,
     PartnerCodesField,
     StatusLabelField,
     event_record_url,
+    present_deadlines,
 )
 
 Row = dict[str, Any]
@@ -105,6 +107,10 @@ class ListRows:
             pk = self._column("id")
             codes = self._related.setdefault("partners", {})
             return lambda row: codes.get(row[pk], [])
+        if isinstance(field, DeadlinesField):
+            pk = self._column("id")
+            deadlines = self._related.setdefault("deadlines", {})
+            return lambda row: deadlines.get(row[pk], [])
         if isinstance(field, SerializerMethodField) and self.model is PartnerCountry:
             code = self._column("code")  # a partner's `partners` is itself
             return lambda row: [row[code]]
@@ -131,6 +137,15 @@ class ListRows:
             self._related["partners"].clear()
             self._related["partners"].update(
                 selectors.visible_partner_codes(self.model, self.viewer, [r["id"] for r in rows])
+            )
+        if "deadlines" in self._related:
+            # One query for the page: the rows are records the viewer may see.
+            found = selectors.deadlines_of_records(
+                self.viewer, self.model.record_type, [r["id"] for r in rows]
+            )
+            self._related["deadlines"].clear()
+            self._related["deadlines"].update(
+                {pk: present_deadlines(found_rows) for pk, found_rows in found.items()}
             )
         if "legal_basis" in self._related:
             ids = {r["legal_basis_id"] for r in rows if r["legal_basis_id"] is not None}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from tracker import deadlines as deadline_rules
 from tracker import selectors
 from tracker.events import EVENT_TYPES, event_object
 from tracker.models import (
@@ -25,6 +26,7 @@ from tracker.models import (
     RELATION_INVERSE_LABELS,
     Currency,
     DatePrecision,
+    DeadlineKind,
     DocumentKind,
     Initiator,
     ProceduralEventKind,
@@ -495,6 +497,87 @@ class PartnerCodesField(serializers.Field):
         return [str(p.code) for p in obj.visible_partner_list]
 
 
+class DeadlineState(models.TextChoices):
+    RUNNING = "running"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    PASSED = "passed"
+    NO_DATE = "no_date"
+
+
+class DeadlineNoDateReason(models.TextChoices):
+    MONTH_ONLY = "month_only"
+    DATE_UNKNOWN = "date_unknown"
+    CONDITION = "condition"
+
+
+class CountsFromSerializer(serializers.Serializer):
+    what = serializers.CharField(
+        help_text="`received_by_president`, `published`, `veto_overridden`, `law_provides`, "
+        "`measure_provides`, `planned`, `set_by_staff`, or `condition`."
+    )
+    label = serializers.CharField(help_text="`what` in words, in the language asked for.")
+    date = serializers.CharField(
+        allow_null=True, help_text="`2025-10-01`, `2025-10` when only the month is known, or null."
+    )
+    date_precision = serializers.CharField(required=False)
+    condition = serializers.CharField(required=False, help_text="With `what: condition`.")
+
+
+class DeadlineSerializer(serializers.Serializer):
+    """A deadline computed from the record (docs/deadlines.md), as it stands today."""
+
+    key = serializers.CharField(
+        help_text="Names the deadline across recomputations, e.g. `law:7:president:2`; the "
+        "calendar's UID and the alerts follow it when its date moves."
+    )
+    kind = NamedChoiceField(DeadlineKind)
+    title = serializers.CharField(help_text="What is due, in the language asked for.")
+    due_on = serializers.DateField(
+        allow_null=True, help_text="Null when the rules give no date (`unknown_because`)."
+    )
+    state = NamedChoiceField(
+        DeadlineState,
+        help_text="`overdue`: someone had to act by a date that passed; `passed`: a date that "
+        "comes by itself (entry into force, start, sunset) passed.",
+    )
+    days_left = serializers.IntegerField(allow_null=True)
+    days_overdue = serializers.IntegerField(allow_null=True)
+    deemed_approved = serializers.BooleanField(
+        help_text="The President's 15 days passed with no answer recorded: the law is deemed "
+        "approved (Constitution art. 94). Its status is not changed."
+    )
+    on_weekend = serializers.BooleanField(
+        help_text="The date is a Saturday or Sunday; terms are counted in calendar days and "
+        "do not move."
+    )
+    obliged = serializers.BooleanField(help_text="Someone must act by the date.")
+    unknown_because = NamedChoiceField(DeadlineNoDateReason, allow_null=True)
+    unknown_reason = serializers.CharField(allow_null=True)
+    legal_basis = serializers.CharField(allow_blank=True)
+    counts_from = CountsFromSerializer(many=True)
+    source_url = serializers.CharField(allow_null=True)
+
+
+def present_deadlines(rows) -> list[dict[str, Any]]:
+    today = timezone.localdate()
+    return DeadlineSerializer([deadline_rules.present(row, today) for row in rows], many=True).data
+
+
+@extend_schema_field(DeadlineSerializer(many=True))
+class DeadlinesField(serializers.Field):
+    """The record's deadlines (one query; list pages load a whole page's at once)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj) -> list[dict[str, Any]]:
+        viewer = self.context.get("viewer") or selectors.Viewer.public()
+        rows = selectors.deadlines_of_records(viewer, obj.record_type, [obj.pk]).get(obj.pk, [])
+        return present_deadlines(rows)
+
+
 class RecordSerializer(serializers.Serializer):
     """What every record has; staff-only fields are dropped for everyone else."""
 
@@ -502,6 +585,9 @@ class RecordSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    deadlines = DeadlinesField(
+        help_text="What is due on the record and by when (docs/deadlines.md)."
+    )
 
     def get_fields(self):
         fields = super().get_fields()

@@ -10,6 +10,7 @@ router.register("tax-measures", views.TaxMeasureViewSet, basename="tax-measure")
 router.register("facilities", views.FacilityViewSet, basename="facility")
 router.register("partners", views.PartnerViewSet, basename="partner")
 router.register("events", views.EventViewSet, basename="event")
+router.register("deadlines", views.DeadlineViewSet, basename="deadline")
 
 urlpatterns = [
     *router.urls,

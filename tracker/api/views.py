@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +23,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from tracker import deadlines as deadline_rules
 from tracker import links, selectors
 from tracker.models import (
     RECORD_MODELS,
@@ -838,3 +840,57 @@ __all__ = [
     "PartnerViewSet",
     "TaxMeasureViewSet",
 ]
+
+
+# --- Deadlines -----------------------------------------------------------------------------
+
+
+class DeadlinePagination(RecordCursorPagination):
+    ordering = ("due_on", "id")
+
+
+class DeadlineItemSerializer(s.DeadlineSerializer):
+    """A deadline with the record it belongs to."""
+
+    record_type = s.NamedChoiceField(s.RecordType)
+    record_id = serializers.IntegerField()
+    record_url = serializers.CharField(allow_null=True)
+
+
+@extend_schema(tags=["deadlines"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Deadlines",
+        description="What is due, and by when, on the records you may see, soonest first "
+        "(only deadlines with a date; those without one are on each record's `deadlines`, "
+        "with the reason). The rules: docs/deadlines.md.",
+        parameters=[ETAG_HEADER],
+        responses={200: DeadlineItemSerializer(many=True), 304: NOT_MODIFIED},
+    )
+)
+class DeadlineViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """Deadlines computed from the records you may see."""
+
+    serializer_class = DeadlineItemSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.DeadlineFilterSet
+    pagination_class = DeadlinePagination
+
+    def get_queryset(self):
+        return selectors.visible_deadlines(self.viewer).filter(due_on__isnull=False)
+
+    @cached_read
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        prefixes = {kind: url_prefix(request, name) for kind, name in RECORD_DETAIL_VIEWS.items()}
+        today = timezone.localdate()
+        items = [
+            {
+                **deadline_rules.present(row, today),
+                "record_type": row.record_type,
+                "record_id": row.record_id,
+                "record_url": s.event_record_url(prefixes, row.record_type, row.record_id),
+            }
+            for row in page
+        ]
+        return self.get_paginated_response(DeadlineItemSerializer(items, many=True).data)

@@ -1,8 +1,8 @@
 """Feeds for following the tracker without an account: Atom for public status changes,
-iCalendar for the planned next steps of public draft laws and the end of the President's term
-for those with the President. Only steps as they now stand (corrected, none retracted) are
-told, and no date is made up: a step whose day is not known carries the time it was recorded
-in the feed, and a term whose start is not known is not in the calendar."""
+iCalendar for every dated deadline of the public records (planned next steps, the end of the
+President's term, entries into force...). Only steps as they now stand (corrected, none
+retracted) are told, and no date is made up: a step whose day is not known carries the time
+it was recorded in the feed, and a deadline without a date is not in the calendar."""
 
 from __future__ import annotations
 
@@ -15,18 +15,19 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from tracker.models import DatePrecision, DraftLaw, StatusChange
-from tracker.workflows import LAW_WORKFLOW, LawStatus
+from tracker import links
+from tracker.deadlines import present
+from tracker.models import DatePrecision, DeadlineKind, DraftLaw, StatusChange
+from tracker.workflows import PRESIDENT_AFTER_OVERRIDE_DAYS, PRESIDENT_ANSWER_DAYS
 
 from . import ical, queries
-from .president import president_term
 
 FEED_ITEMS = 50
+PRESIDENT_KINDS = (DeadlineKind.PRESIDENT_ANSWER, DeadlineKind.PRESIDENT_AFTER_OVERRIDE)
 
 
 class StatusChangesFeed(Feed):
@@ -97,86 +98,74 @@ status_changes_feed = require_safe(StatusChangesFeed())
 
 @require_safe
 def next_steps_calendar(request: HttpRequest) -> HttpResponse:
-    """Planned next steps of public draft laws that are still moving, and the last day of the
-    President's term for those with the President, as all-day events."""
-    laws = (
-        queries.public_laws()
-        .filter(planned_next_step_on__isnull=False)
-        .exclude(status__in=LAW_WORKFLOW.terminal)
-        .order_by("planned_next_step_on", "id")
-    )
+    """Every deadline of the public records that has a date, one all-day event each: planned
+    next steps, the end of the President's term, entries into force, a tax measure's start
+    and sunset, deadlines staff added. Each event's UID is the deadline's key, so a calendar
+    that subscribed moves the event when the deadline moves (a new LAST-MODIFIED and a
+    higher SEQUENCE); a deadline without a date is not in the calendar (no date is made
+    up). Two queries."""
     domain = urlsplit(settings.TRACKER_BASE_URL).hostname or "tracker.invalid"
+    today = timezone.localdate()
     events = []
-    for law in laws:
-        url = request.build_absolute_uri(reverse("web:law-detail", args=[law.pk]))
-        number = f"{law.registration_number}: " if law.registration_number else ""
-        description = "\n".join(
-            [
-                law.local_name,
-                _("Current stage: %(stage)s") % {"stage": law.status_label},
-                url,
-            ]
-        )
+    for deadline in queries.public_dated_deadlines():
+        record = deadline.public_record
+        url = request.build_absolute_uri(links.public_path(deadline.record_type, record.pk))
+        shown = present(deadline, today)
+        number = getattr(record, "registration_number", None)
+        prefix = f"{number}: " if number else ""
+        if deadline.kind == DeadlineKind.NEXT_STEP:
+            summary = f"{prefix}{deadline.label}"
+        elif deadline.kind in (
+            DeadlineKind.PRESIDENT_ANSWER,
+            DeadlineKind.PRESIDENT_AFTER_OVERRIDE,
+        ):
+            after_override = deadline.kind == DeadlineKind.PRESIDENT_AFTER_OVERRIDE
+            if after_override:
+                summary = _("The President's %(days)s days to sign the overridden law end")
+            else:
+                summary = _("The President's %(days)s days to sign or return the law end")
+            days = PRESIDENT_AFTER_OVERRIDE_DAYS if after_override else PRESIDENT_ANSWER_DAYS
+            summary = prefix + summary % {"days": days}
+        else:
+            summary = f"{prefix or record.local_name + ': '}{shown['title']}"
+        lines = [record.local_name]
+        if deadline.record_type == DraftLaw.record_type:
+            lines.append(_("Current stage: %(stage)s") % {"stage": record.status_label})
+        for item in shown["counts_from"]:
+            if item.get("date"):
+                lines.append(f"{str(item['label']).capitalize()}: {item['date']}")
+            elif item.get("condition"):
+                lines.append(item["condition"])
+        if shown["legal_basis"]:
+            lines.append(_("Legal basis: %(basis)s") % {"basis": shown["legal_basis"]})
+        lines.append(url)
+        uid = deadline.key.replace(":", "-").replace("_", "-")
         events.append(
             [
-                ("UID", f"law-{law.pk}-next-step@{domain}"),
-                ("DTSTAMP", ical.format_utc(law.updated_at)),
-                ("LAST-MODIFIED", ical.format_utc(law.updated_at)),
-                ("DTSTART;VALUE=DATE", ical.format_date(law.planned_next_step_on)),
+                ("UID", f"{uid}@{domain}"),
+                ("SEQUENCE", str(_sequence(deadline.computed_at))),
+                ("DTSTAMP", ical.format_utc(deadline.computed_at)),
+                ("LAST-MODIFIED", ical.format_utc(deadline.computed_at)),
+                ("DTSTART;VALUE=DATE", ical.format_date(deadline.due_on)),
                 (
                     "DTEND;VALUE=DATE",
-                    ical.format_date(law.planned_next_step_on + datetime.timedelta(days=1)),
+                    ical.format_date(deadline.due_on + datetime.timedelta(days=1)),
                 ),
-                ("SUMMARY", ical.escape_text(f"{number}{law.planned_next_step}")),
-                ("DESCRIPTION", ical.escape_text(description)),
+                ("SUMMARY", ical.escape_text(summary)),
+                ("DESCRIPTION", ical.escape_text("\n".join(lines))),
                 ("URL;VALUE=URI", url),
                 ("TRANSP", "TRANSPARENT"),
             ]
         )
-    events += _president_terms(request, domain)
     body = ical.calendar(name=_("Draft laws: planned next steps"), events=events)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="next-steps.ics"'
     return response
 
 
-def _president_terms(request: HttpRequest, domain: str) -> list[list[tuple[str, str]]]:
-    """The end of the President's term for each public law with the President, when the day
-    it reached the President is known (no date is made up for the others). Two queries."""
-    laws = list(queries.public_laws().filter(status=LawStatus.SENT_TO_PRESIDENT).order_by("id"))
-    steps = queries.steps_by_record(DraftLaw, [law.pk for law in laws])
-    today = timezone.localdate()
-    events = []
-    for law in laws:
-        term = president_term(law.status, steps.get(law.pk, []), today)
-        if term is None or term.due_on is None:
-            continue
-        url = request.build_absolute_uri(reverse("web:law-detail", args=[law.pk]))
-        number = f"{law.registration_number}: " if law.registration_number else ""
-        if term.after_override:
-            summary = _("The President's %(days)s days to sign the overridden law end")
-        else:
-            summary = _("The President's %(days)s days to sign or return the law end")
-        summary %= {"days": term.days}
-        description = "\n".join(
-            [
-                law.local_name,
-                _("Received by the President: %(date)s")
-                % {"date": date_format(term.received_on, "DATE_FORMAT")},
-                url,
-            ]
-        )
-        events.append(
-            [
-                ("UID", f"law-{law.pk}-president-{term.received_on:%Y%m%d}@{domain}"),
-                ("DTSTAMP", ical.format_utc(law.updated_at)),
-                ("LAST-MODIFIED", ical.format_utc(law.updated_at)),
-                ("DTSTART;VALUE=DATE", ical.format_date(term.due_on)),
-                ("DTEND;VALUE=DATE", ical.format_date(term.due_on + datetime.timedelta(days=1))),
-                ("SUMMARY", ical.escape_text(f"{number}{summary}")),
-                ("DESCRIPTION", ical.escape_text(description)),
-                ("URL;VALUE=URI", url),
-                ("TRANSP", "TRANSPARENT"),
-            ]
-        )
-    return events
+_SEQUENCE_EPOCH = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+
+
+def _sequence(changed_at: datetime.datetime) -> int:
+    """Grows each time the deadline's row changes (its date moved): minutes since 2025."""
+    return max(int((changed_at - _SEQUENCE_EPOCH).total_seconds() // 60), 0)

@@ -13,17 +13,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_countries.fields import Country
 
 from tracker import links
+from tracker.deadlines import OVERDUE, present
 from tracker.models import (
     RECORD_MODELS,
     RELATION_INVERSE_LABELS,
     DatePrecision,
+    Deadline,
     DraftLaw,
     Facility,
     LawRelation,
@@ -37,6 +51,7 @@ from tracker.models import (
 )
 from tracker.selectors import (
     Viewer,
+    deadlines_of_records,
     status_history,
     timeline,
     visible_facilities,
@@ -340,3 +355,79 @@ def is_next_step_overdue(law: DraftLaw, today: datetime.date) -> bool:
         and law.planned_next_step_on < today
         and not LAW_WORKFLOW.is_terminal(law.status)
     )
+
+
+# --- Deadlines ---------------------------------------------------------------------------------
+
+# The dashboard lists what is due within this many days, and what is overdue.
+DUE_SOON_DAYS = 14
+DEADLINES_SHOWN = 20
+
+
+def deadlines_of(record: TrackedRecord, today: datetime.date) -> list[dict]:
+    """The public record's deadlines as readers get them (`tracker.deadlines.present`)."""
+    rows = deadlines_of_records(PUBLIC, record.record_type, [record.pk]).get(record.pk, [])
+    return [present(row, today) for row in rows]
+
+
+def due_and_overdue(today: datetime.date) -> tuple[list[dict], list[dict]]:
+    """Deadlines of public records due in the next `DUE_SOON_DAYS` days, and the overdue ones
+    (someone had to act), each with its record's name (`record_name`) and page (`url`): one
+    query, the name read with the public visibility rule (no name: not public)."""
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    name = Case(
+        *(
+            When(
+                record_type=record_type,
+                then=Subquery(
+                    with_local_names(visible_records(model, PUBLIC))
+                    .filter(pk=OuterRef("record_id"))
+                    .values("local_name")[:1]
+                ),
+            )
+            for record_type, model in RECORD_MODELS.items()
+        ),
+        default=Value(None),
+        output_field=CharField(),
+    )
+    rows = list(
+        Deadline.objects.filter(
+            Q(due_on__gte=today, due_on__lte=soon) | Q(due_on__lt=today, obliged=True)
+        )
+        .annotate(record_name=name)
+        .filter(record_name__isnull=False)
+        .order_by("due_on", "id")[: 2 * DEADLINES_SHOWN]
+    )
+    due, overdue = [], []
+    for row in rows:
+        shown = {
+            **present(row, today),
+            "record_name": row.record_name,
+            "url": links.public_path(row.record_type, row.record_id),
+        }
+        (overdue if shown["state"] == OVERDUE else due).append(shown)
+    # The latest missed first: what may still be saved before what is long gone.
+    overdue.reverse()
+    return due[:DEADLINES_SHOWN], overdue[:DEADLINES_SHOWN]
+
+
+def public_dated_deadlines() -> list[Deadline]:
+    """Every dated deadline of a public record, soonest first, each with its record
+    (`public_record`, with `local_name`): one query for the deadlines, one per record type
+    that has any."""
+    rows = list(Deadline.objects.filter(due_on__isnull=False).order_by("due_on", "id"))
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        wanted[row.record_type].add(row.record_id)
+    records = {}
+    for record_type, model in RECORD_MODELS.items():
+        if ids := wanted.get(record_type):
+            for record in with_local_names(visible_records(model, PUBLIC)).filter(pk__in=ids):
+                records[(record_type, record.pk)] = record
+    result = []
+    for row in rows:
+        record = records.get((row.record_type, row.record_id))
+        if record is not None:
+            row.public_record = record
+            result.append(row)
+    return result

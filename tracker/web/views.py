@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from tracker.models import DeadlineKind
 from tracker.workflows import LAW_WORKFLOW
 
 from . import queries
@@ -18,6 +19,7 @@ from .president import president_term
 from .stepper import build_stepper
 
 PAGE_SIZE = 20
+PRESIDENT_KINDS = (DeadlineKind.PRESIDENT_ANSWER, DeadlineKind.PRESIDENT_AFTER_OVERRIDE)
 LATEST_CHANGES = 10
 
 
@@ -30,6 +32,7 @@ def _render(
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    due_soon, overdue = queries.due_and_overdue(timezone.localdate())
     return _render(
         request,
         "web/home.html",
@@ -42,6 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "facility_countries": queries.facilities_by_country(),
             "partners": queries.with_progress(queries.public_partners().order_by("local_name")),
             "partner_stages": queries.partner_stages(),
+            "due_soon": due_soon,
+            "overdue": overdue,
+            "due_soon_days": queries.DUE_SOON_DAYS,
         },
     )
 
@@ -96,6 +102,10 @@ def law_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stepper": build_stepper(law.workflow, law.status, steps),
             "history": history,
             "president_term": president_term(law.status, steps, today),
+            # The President's term has its own box (with what art. 94 says); the rest here.
+            "deadlines": [
+                d for d in queries.deadlines_of(law, today) if d["kind"] not in PRESIDENT_KINDS
+            ],
             "other_numbers": law.other_numbers.all(),
             "other_committees": law.other_committees.all(),
             "entries_into_force": law.entries_into_force.all(),
@@ -142,6 +152,7 @@ def tax_measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stepper": build_stepper(measure.workflow, measure.status, queries.steps_of(history)),
             "history": history,
             "legal_bases": queries.legal_bases(measure),
+            "deadlines": queries.deadlines_of(measure, timezone.localdate()),
             "other_kinds": queries.kind_labels(measure.other_kinds or []),
             "partners": queries.public_partners().filter(tax_measures=measure),
             "facilities": queries.public_facilities().filter(tax_measures=measure),
@@ -179,6 +190,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "partners": queries.public_partners().filter(facilities=facility),
             "laws": queries.public_laws().filter(facilities=facility),
+            "deadlines": queries.deadlines_of(facility, timezone.localdate()),
             "tax_measures": queries.public_tax_measures().filter(facilities=facility),
         },
     )
