@@ -21,6 +21,9 @@ What `data` holds depends on the action (the part of `type` after the dot):
 - `corrected`: `action` (`corrected` or `retracted`), `entry`, `entry_id`, `replaces`,
   `reason`, `status`, `previous_status`, and the entry as it now reads;
 - `updated`: `changed`, the names of the fields that changed; `archived: false` on a restore;
+- `deadline_approaching`, `deadline_missed`: the deadline (docs/deadlines.md): `deadline`
+  (its key), `kind`, `title`, `due_on`, `legal_basis`, `counts_from`, `source_url`,
+  `days_left`, `days_overdue`, `deemed_approved`; sent once per deadline and date;
 - `archived`, `deleted`, `hidden`: nothing (`{}`), tombstones (below).
 
 A tombstone tells a partner that a record it could see just before is gone for it: archived,
@@ -52,6 +55,8 @@ EVENT_ACTIONS = (
     "procedural_event",
     "corrected",
     "updated",
+    "deadline_approaching",
+    "deadline_missed",
     *TOMBSTONE_ACTIONS,
 )
 # Every type the feed can show; `webhook.test` goes only to the endpoint being tested.

@@ -196,11 +196,20 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 NOTIFICATIONS_SWEEP_SECONDS = float(os.environ.get("NOTIFICATIONS_SWEEP_SECONDS", "60"))
+# Deadline alerts (docs/deadlines.md): how many days before a deadline it is announced as
+# approaching, and how often the job looks (each alert is sent once whatever the interval).
+DEADLINES_APPROACHING_DAYS = int(os.environ.get("DEADLINES_APPROACHING_DAYS", "7"))
+DEADLINES_ALERTS_SECONDS = float(os.environ.get("DEADLINES_ALERTS_SECONDS", "3600"))
 CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {
         "task": "notifications.sweep",
         "schedule": NOTIFICATIONS_SWEEP_SECONDS,
         "options": {"expires": NOTIFICATIONS_SWEEP_SECONDS},
+    },
+    "deadline-alerts": {
+        "task": "deadlines.alerts",
+        "schedule": DEADLINES_ALERTS_SECONDS,
+        "options": {"expires": DEADLINES_ALERTS_SECONDS},
     },
 }
 # Webhook delivery (see tracker/notifications/).

@@ -17,7 +17,13 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from tracker.events import EVENT_ACTIONS, TEST_EVENT_TYPE, TOMBSTONE_ACTIONS
-from tracker.models import RECORD_MODELS, DatePrecision, ProceduralEventKind, Visibility
+from tracker.models import (
+    RECORD_MODELS,
+    DatePrecision,
+    DeadlineKind,
+    ProceduralEventKind,
+    Visibility,
+)
 from tracker.models.history import TimelineEntry
 
 from .serializers import EventSerializer, NamedChoiceField, choices_class
@@ -137,6 +143,37 @@ DATA_SERIALIZERS: dict[str, type] = {
     ),
 }
 
+_DEADLINE_FIELDS = {
+    "deadline": serializers.CharField(
+        help_text="The deadline's key (e.g. `law:7:president:2`), as in the record's "
+        "`deadlines` and `GET /api/v1/deadlines/`."
+    ),
+    "kind": NamedChoiceField(DeadlineKind),
+    "title": serializers.CharField(help_text="What is due, in English."),
+    "title_uk": serializers.CharField(help_text="What is due, in Ukrainian."),
+    "due_on": serializers.DateField(),
+    "legal_basis": serializers.CharField(allow_blank=True),
+    "counts_from": serializers.ListField(
+        child=serializers.DictField(), help_text="The dates the deadline counts from."
+    ),
+    "source_url": serializers.CharField(allow_blank=True),
+    "days_left": serializers.IntegerField(allow_null=True),
+    "days_overdue": serializers.IntegerField(allow_null=True),
+    "deemed_approved": serializers.BooleanField(
+        help_text="The President's 15 days passed with no answer: deemed approved (art. 94)."
+    ),
+}
+DATA_SERIALIZERS["deadline_approaching"] = _serializer(
+    "EventDeadlineApproachingData",
+    dict(_DEADLINE_FIELDS),
+    "A deadline of the record is near (or due today); sent once per deadline and date.",
+)
+DATA_SERIALIZERS["deadline_missed"] = _serializer(
+    "EventDeadlineMissedData",
+    dict(_DEADLINE_FIELDS),
+    "A deadline someone had to meet has passed with nothing recorded; sent once.",
+)
+
 
 @extend_schema_field(
     {
@@ -166,6 +203,10 @@ ACTION_DESCRIPTIONS = {
     "procedural_event": "A procedural event was recorded on a record's timeline.",
     "corrected": "An entry of a record's timeline was corrected or retracted.",
     "updated": "A record's fields changed (staff-only field names are left out).",
+    "deadline_approaching": "A deadline of a record you may see is near: configurable days "
+    "before (default 7), once per deadline and date; again only if the deadline moves.",
+    "deadline_missed": "A deadline someone had to meet passed with nothing recorded: once per "
+    "deadline and date. Nothing changes a status by itself.",
     "archived": "Tombstone: a record you could see was archived; you no longer see it.",
     "deleted": "Tombstone: a record you could see was deleted.",
     "hidden": "Tombstone: a record you could see is no longer visible to you (its "

@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 from celery.signals import worker_init
 
+from tracker.services.deadlines import send_deadline_alerts
 from tracker.services.rada_fetch import sync_url
 
 from . import delivery, outbox, queue
@@ -46,6 +47,13 @@ def deliver_batch(delivery_ids: list[int]) -> int:
 @shared_task(name="notifications.sweep")
 def sweep() -> None:
     outbox.sweep()
+
+
+@shared_task(name="deadlines.alerts")
+def deadline_alerts() -> dict[str, int]:
+    """Announce deadlines coming near and deadlines missed (each once; a re-run, or a run
+    after downtime, sends only what was not sent yet)."""
+    return send_deadline_alerts()
 
 
 # The daily sync with the Rada's open data (scheduled in config/celery_app.py when

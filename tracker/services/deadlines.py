@@ -262,6 +262,8 @@ def _alert(row: Deadline, kind: str, today: datetime.date) -> bool:
             action = APPROACHING if kind == AlertKind.APPROACHING else MISSED
             with translation.override("en"):
                 data = alert_data(row, today=today)
+            with translation.override("uk"):
+                data["title_uk"] = rules.title_of(row.kind, row.label)
             event = emit_event(
                 type=f"{row.record_type}.{action}",
                 record_type=row.record_type,
