@@ -290,3 +290,17 @@ def test_deleting_a_record_takes_its_deadlines_and_refresh_all_rebuilds_them():
             content_type=ContentType.objects.get_for_model(DraftLaw)
         ).exists()
     )
+
+
+def test_changes_that_cannot_move_a_deadline_do_not_recompute_it():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    law = make_law(planned_next_step="Vote", planned_next_step_on=D(2026, 2, 3))
+    with CaptureQueriesContext(connection) as queries:
+        record_update(record=law, values={"summary_en": "New summary"}, actor=None)
+    assert not [q for q in queries if "tracker_deadline" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        record_update(record=law, values={"planned_next_step": "Final vote"}, actor=None)
+    assert [q for q in queries if "tracker_deadline" in q["sql"]]
+    assert deadlines_of(law)["next_step"].label == "Final vote"

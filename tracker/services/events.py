@@ -69,17 +69,32 @@ def emit_event(
     return event
 
 
+# What a record's deadlines are computed from (tracker/deadlines.py): an `updated` event that
+# changed none of these leaves them as they are. A step, a correction or a retraction always
+# counts; facilities and partner countries only have the deadlines staff add.
+DEADLINE_FIELDS = {
+    "law": frozenset({"planned_next_step", "planned_next_step_on", "entries_into_force"}),
+    "tax_measure": frozenset(
+        {"starts_on", "start_condition", "sunset_on", "sunset_condition", "legal_basis"}
+    ),
+}
+DEADLINE_ACTIONS = frozenset({"created", "status_changed", "corrected"})
+
+
 def _keep_deadlines_current(event: Event) -> None:
     """Every change to a record passes here: recompute its deadlines in the same transaction
-    (not for the deadline alerts themselves, which change nothing)."""
+    when the change can move them (never for the deadline alerts themselves)."""
     action = event.type.rpartition(".")[2]
-    if action.startswith("deadline_") or not event.record_type:
+    if not event.record_type or action.startswith("deadline_"):
         return
     from . import deadlines  # deadlines writes events: imported when first needed
 
     if action == "deleted":
         deadlines.forget_deadlines(event.record_type, event.record_id)
-    else:
+        return
+    fields = DEADLINE_FIELDS.get(event.record_type, frozenset())
+    changed = set(event.data.get("changed", ())) if action == "updated" else set()
+    if "deadlines" in changed or changed & fields or (fields and action in DEADLINE_ACTIONS):
         deadlines.refresh_deadlines(event.record_type, event.record_id)
 
 
