@@ -58,6 +58,7 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(BENCH_REDIS_URL)}" \
 		$(BIN)/python -m bench.run $(BENCH_ARGS)
+	case "$(BENCH_ARGS)" in *--only*) ;; *) $(BIN)/python -m bench.rada_sync ;; esac
 
 clean:
 	rm -rf var .pytest_cache test-output

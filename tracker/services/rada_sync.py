@@ -671,6 +671,10 @@ class Sync:
             if exists:
                 continue
             relate_laws(law=law, kind=kind, other=other, actor=self.user)
+            # The sync's own touch of both laws is not a change staff made since the sync.
+            RadaBill.objects.filter(law__in=[law, other], synced_at__isnull=False).update(
+                synced_at=timezone.now()
+            )
             self.report.change(_law_label(law), f"{RelationKind(kind).label} {_law_label(other)}")
         for kind, other_id in sorted(before - now):
             other_bill = self.by_id.get(other_id)
