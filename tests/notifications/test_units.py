@@ -1,27 +1,16 @@
-"""Small pieces with rules of their own: Retry-After, event type patterns, secrets."""
+"""Small pieces with rules of their own: retry delays, event type patterns, secrets."""
 
 from __future__ import annotations
 
 import base64
 import datetime
-from email.utils import format_datetime
 
 import pytest
-from django.utils import timezone
 
 from tests.notifications.marks import committing
 from tracker.models.notifications import event_type_matches
 from tracker.notifications.config import max_attempts, retry_delay, retry_schedule
 from tracker.notifications.signing import generate_secret
-from tracker.notifications.transports import parse_retry_after
-
-
-def test_retry_after_in_seconds_or_as_a_date():
-    assert parse_retry_after("120") == 120
-    in_a_minute = format_datetime(timezone.now() + datetime.timedelta(minutes=1), usegmt=True)
-    assert 55 <= parse_retry_after(in_a_minute) <= 60
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
 
 
 def test_retry_delay_follows_the_schedule_with_jitter_and_retry_after():

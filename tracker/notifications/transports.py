@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -44,22 +43,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status_code is None or 200 <= self.status_code < 300
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait, from either form of the header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - timezone.now()).total_seconds())
 
 
 class WebhookTransport:
@@ -122,7 +105,7 @@ def post(
     return Outcome(
         status_code=response.status,
         latency_ms=round((time.monotonic() - started) * 1000),
-        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        retry_after=response.retry_after,
     )
 
 

@@ -11,7 +11,11 @@ module adds is what a webhook sender must decide for itself:
 - One total timeout (`TIMEOUT_MS`) covers the DNS lookup, connecting, TLS, sending and the
   answer: a slow resolver, a hanging or trickling endpoint all cost at most that.
 - The answer's body is read up to `MAX_BODY_BYTES`; past that the transfer is cut (the
-  status and headers are all a webhook needs). Redirects are answers, never followed.
+  status and `Retry-After` are all a webhook needs). Redirects are answers, never followed.
+- No Python runs per header line: libcurl parses `Retry-After` itself (either form), so a
+  POST calls back into Python only to open a socket and for an answer that has a body. Each
+  call back has to take the interpreter lock from the threads doing other work, and under
+  load those waits, not curl, were what a fan-out spent its time on.
 - Header values are checked: a CR, LF or NUL in a name or value is refused, never sent.
 - An egress proxy (`proxy`): curl's sockets then go to the proxy, so the target's name is
   resolved and checked here first (within the same deadline) and the tunnel is opened to
@@ -67,7 +71,7 @@ class WireRefused(WireError):
 @dataclass(frozen=True)
 class Response:
     status: int
-    headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
+    retry_after: float | None = None  # seconds the endpoint asked us to wait, if it did
 
 
 def request_url(url: str) -> str:
@@ -133,13 +137,11 @@ class Client:
         curl.setopt(pycurl.SSL_VERIFYHOST, 2)
         curl.setopt(pycurl.SSLVERSION, pycurl.SSLVERSION_TLSv1_2)
         curl.setopt(pycurl.OPENSOCKETFUNCTION, self._open_socket)
-        curl.setopt(pycurl.HEADERFUNCTION, self._header)
         curl.setopt(pycurl.WRITEFUNCTION, self._body)
         self.curl = curl
         self._allow_private = False
         self._check_sockets = True
         self._refused: list[str] = []
-        self._headers: dict[str, str] = {}
         self._body_bytes = 0
         self._cut = False
         self._fixed: dict[tuple[str, int], list[str]] = {}
@@ -161,15 +163,6 @@ class Client:
                 return pycurl.SOCKET_BAD
         return socket.socket(family, socktype, protocol)
 
-    def _header(self, line: bytes) -> None:
-        text = line.decode("latin-1")
-        if text.startswith("HTTP/"):
-            self._headers = {}  # a new answer (an interim 1xx came before, or a proxy's)
-            return
-        name, colon, value = text.partition(":")
-        if colon:
-            self._headers[name.strip().lower()] = value.strip()
-
     def _body(self, data: bytes) -> int | None:
         self._body_bytes += len(data)
         if self._body_bytes > MAX_BODY_BYTES:
@@ -190,7 +183,7 @@ class Client:
         proxy: str | None = None,
         allow_private: bool = False,
     ) -> Response:
-        """POST `body` to `url`; the final answer's status and headers.
+        """POST `body` to `url`; the final answer's status and `Retry-After`.
 
         Raises `WireRefused` if every address of the target is forbidden, `WireTimeout`
         past `timeout` seconds in all and `WireError` for any other failure.
@@ -206,7 +199,7 @@ class Client:
         remaining_ms = max(1, int((timeout - (time.monotonic() - started)) * 1000))
         self._allow_private = allow_private
         self._check_sockets = not proxy  # with a proxy, curl's only sockets go to the proxy
-        self._refused, self._headers, self._body_bytes, self._cut = [], {}, 0, False
+        self._refused, self._body_bytes, self._cut = [], 0, False
         curl.setopt(pycurl.URL, request_url(url))
         curl.setopt(pycurl.HTTPHEADER, lines)
         curl.setopt(pycurl.POSTFIELDS, body)
@@ -237,7 +230,11 @@ class Client:
                 raise WireRefused("; ".join(dict.fromkeys(self._refused))) from None
             else:
                 raise WireError(_describe(code, message), _category(code)) from None
-        return Response(status=curl.getinfo(pycurl.RESPONSE_CODE), headers=self._headers)
+        # 0 when the answer has no Retry-After (or asks for none): the same to a retry.
+        retry_after = curl.getinfo(pycurl.RETRY_AFTER)
+        return Response(
+            status=curl.getinfo(pycurl.RESPONSE_CODE), retry_after=float(retry_after or 0) or None
+        )
 
     def _apply_fixed_hosts(self, url: str) -> None:
         """Hand curl the `fixed_hosts` entry of `url`'s host and port (and take back those
