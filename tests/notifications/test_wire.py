@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import http.server
 import json
 import select
 import shutil
@@ -607,3 +608,97 @@ def test_through_a_proxy_a_slow_lookup_of_the_target_counts_against_the_deadline
 
     assert time.monotonic() - started < 0.8
     assert proxy.connections == 0
+
+
+# --- Many at once ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def meeting_server():
+    """Answers each POST only once `width` of them are waiting at once (else 503), over
+    kept connections; counts the connections."""
+
+    def start(width: int):
+        meeting = threading.Barrier(width, timeout=5)
+        connections = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                connections.append(self.client_address)
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["content-length"]))
+                try:
+                    meeting.wait()
+                    status = 200
+                except threading.BrokenBarrierError:
+                    status = 503
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/hook", connections
+
+    servers: list = []
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_sender_runs_its_posts_side_by_side_on_kept_connections(meeting_server):
+    url, connections = meeting_server(4)
+    sender = wire.Sender(4)
+    jobs = [
+        (n, wire.Request(f"{url}/{n}", b"{}", {}, timeout=10, allow_private=True))
+        for n in range(12)
+    ]
+
+    answers = dict(sender.run(jobs))
+    sender.close()
+
+    # Each POST was answered only because three others were in flight beside it.
+    assert {n: answer.status for n, answer in answers.items()} == dict.fromkeys(range(12), 200)
+    # Four connections, each kept for the next POSTs.
+    assert len(connections) == 4
+
+
+def test_a_sender_takes_the_next_job_only_when_a_place_is_free(serve):
+    server = serve([READ, OK, READ, OK, READ, OK])
+    sender = wire.Sender(1)
+    taken = []
+
+    def jobs():
+        for n in range(3):
+            taken.append(n)
+            yield n, wire.Request(server.url(), b"{}", {}, timeout=5, allow_private=True)
+
+    for n, answer in sender.run(jobs()):
+        assert taken == list(range(n + 1))  # the next job is not taken before this ends
+        assert answer.status == 200
+    sender.close()
+
+
+def test_a_sender_yields_a_request_it_cannot_start_as_a_wire_error(serve):
+    server = serve([READ, OK])
+    sender = wire.Sender(2)
+    jobs = [
+        ("bad", wire.Request(server.url(), b"{}", {"x-evil": "a\r\nb"}, timeout=5)),
+        ("good", wire.Request(server.url(), b"{}", {}, timeout=5, allow_private=True)),
+    ]
+
+    answers = dict(sender.run(jobs))
+    sender.close()
+
+    assert isinstance(answers["bad"], wire.WireError)
+    assert answers["good"].status == 200

@@ -128,6 +128,7 @@ def record_successes(attempts: Sequence[Attempt]) -> dict[int, DeliveryState | N
         written = {row[0] for row in cursor.fetchall()}
     results: dict[int, DeliveryState | None] = {}
     recovered: set[int] = set()
+    succeeded: list[Delivery] = []
     for attempt in attempts:
         delivery = attempt.delivery
         if delivery.pk not in written:
@@ -139,9 +140,10 @@ def record_successes(attempts: Sequence[Attempt]) -> dict[int, DeliveryState | N
         delivery.last_status_code = attempt.outcome.status_code
         delivery.last_latency_ms = attempt.outcome.latency_ms
         results[delivery.pk] = DeliveryState.SUCCEEDED
-        metrics.observe_attempt(delivery, metrics.SUCCEEDED, now=now)
+        succeeded.append(delivery)
         if delivery.subscription_id and delivery.subscription.failing_since is not None:
             recovered.add(delivery.subscription_id)
+    metrics.observe_successes(succeeded, now=now)
     if recovered:
         WebhookSubscription.objects.filter(pk__in=recovered, failing_since__isnull=False).update(
             failing_since=None

@@ -1,9 +1,10 @@
-"""The sending pool: a batch's attempts, `config.batch_threads()` at a time.
+"""Sending a batch's attempts, `config.batch_threads()` at a time.
 
-Each worker thread keeps its own set of sending threads across batches (so a batch never
-waits behind another's sends, and the lease can count on that many at once); each sending
-thread keeps its own curl handle (`wire.thread_client()`), so POSTs to one endpoint reuse
-its connections batch after batch.
+Webhooks go through the calling thread's `wire.Sender`: one curl multi handle runs up to
+that many POSTs side by side and keeps their connections for the thread's next batches, so
+POSTs to one endpoint reuse connections batch after batch. One thread drives them all, so
+no sending thread waits on another for the interpreter. Mail (a blocking SMTP exchange)
+goes to the thread's own pool of sending threads, beside the webhooks.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -19,8 +20,8 @@ from django.db import connection
 
 from tracker.models import Delivery
 
-from . import config
-from .transports import EmailTransport, Outcome, WebhookTransport
+from . import config, wire
+from .transports import EmailTransport, Outcome, TransportError, WebhookTransport, outcome
 
 
 @dataclass
@@ -38,34 +39,55 @@ class Attempt:
 
 def send_all(attempts: Sequence[Attempt], start_by: float) -> Iterable[Attempt]:
     """Send every attempt, `config.batch_threads()` at a time; yields each as it finishes.
-    An attempt that would start after `start_by` (monotonic) is not started."""
-    webhooks, email = WebhookTransport(), EmailTransport()
+    An attempt that would start after `start_by` (monotonic) is not started (and is
+    yielded as it is)."""
+    width = config.batch_threads()
+    webhooks = [attempt for attempt in attempts if attempt.delivery.subscription_id]
+    mail = [attempt for attempt in attempts if not attempt.delivery.subscription_id]
+    mailed = _send_mail(mail, start_by, width) if mail else None
+    yield from _send_webhooks(webhooks, start_by, width)
+    for _ in mail:
+        yield mailed.get()
 
-    def send(attempt: Attempt) -> Attempt:
-        if time.monotonic() > start_by:
-            return attempt  # not started: released for a later claim
-        attempt.started = True
-        delivery = attempt.delivery
-        try:
-            if delivery.subscription_id:
-                attempt.outcome = webhooks.send(delivery, attempt.body)
-            else:
-                attempt.outcome = email.send(delivery)
-        except Exception as exc:
-            attempt.error = exc
-        return attempt
 
-    threads = config.batch_threads()
-    if len(attempts) == 1 or threads == 1:
+def _send_webhooks(attempts: list[Attempt], start_by: float, width: int) -> Iterator[Attempt]:
+    transport = WebhookTransport()
+    requests: dict[int, wire.Request] = {}
+    failed_early: list[Attempt] = []
+
+    def jobs() -> Iterator[tuple[Attempt, wire.Request]]:
         for attempt in attempts:
-            yield send(attempt)
-        return
-    # Each sending thread takes the next attempt until none is left: one hand-over per
-    # attempt each way, not a future per attempt.
+            if time.monotonic() > start_by:
+                return  # the rest is not started: released for a later claim
+            attempt.started = True
+            try:
+                request = transport.request(attempt.delivery, attempt.body)
+            except Exception as exc:
+                attempt.error = exc
+                failed_early.append(attempt)
+                continue
+            requests[id(attempt)] = request
+            yield attempt, request
+
+    for attempt, answer in wire.thread_sender(width).run(jobs()):
+        try:
+            attempt.outcome = outcome(requests.pop(id(attempt)), answer)
+        except TransportError as exc:
+            attempt.error = exc
+        yield attempt
+        while failed_early:
+            yield failed_early.pop()
+    yield from failed_early
+    yield from (attempt for attempt in attempts if not attempt.started)
+
+
+def _send_mail(attempts: list[Attempt], start_by: float, width: int) -> queue.SimpleQueue[Attempt]:
+    """Start sending `attempts` on the pool; each is put in the returned queue when done."""
+    finished: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
     todo: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
     for attempt in attempts:
         todo.put(attempt)
-    finished: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
+    mail = EmailTransport()
 
     def sender() -> None:
         try:
@@ -75,10 +97,11 @@ def send_all(attempts: Sequence[Attempt], start_by: float) -> Iterable[Attempt]:
                 except queue.Empty:
                     return
                 try:
-                    send(attempt)
-                except BaseException as exc:  # the thread is going down: say so, then go
+                    if time.monotonic() <= start_by:
+                        attempt.started = True
+                        attempt.outcome = mail.send(attempt.delivery)
+                except Exception as exc:
                     attempt.error = exc
-                    raise
                 finally:
                     finished.put(attempt)
         finally:
@@ -86,18 +109,17 @@ def send_all(attempts: Sequence[Attempt], start_by: float) -> Iterable[Attempt]:
             if connection.connection is not None:
                 connection.close()
 
-    pool = _senders(threads)
-    for _ in range(min(threads, len(attempts))):
+    pool = _senders(width)
+    for _ in range(min(width, len(attempts))):
         pool.submit(sender)
-    for _ in attempts:
-        yield finished.get()
+    return finished
 
 
 _local = threading.local()
 
 
 def _senders(threads: int) -> ThreadPoolExecutor:
-    """The calling thread's own sending threads, kept for its next batches."""
+    """The calling thread's own mail-sending threads, kept for its next batches."""
     size, pool = getattr(_local, "senders", (0, None))
     if pool is None or size != threads:
         if pool is not None:

@@ -53,6 +53,11 @@ class WebhookTransport:
 
     def send(self, delivery: Delivery, body: str | None = None) -> Outcome:
         """Sign and POST; `body` is the event's `payloads.webhook_body`, if already made."""
+        return send_request(self.request(delivery, body), self.client)
+
+    def request(self, delivery: Delivery, body: str | None = None) -> wire.Request:
+        """The signed POST of `delivery` (for a `wire.Sender`, or `send`). Raises
+        `TransportError` if its URL may no longer be reached."""
         subscription = delivery.subscription
         if body is None:
             body = payloads.webhook_body(delivery.event)
@@ -68,45 +73,60 @@ class WebhookTransport:
                 body=body,
             ),
         }
-        return post(subscription.url, body.encode(), headers, client=self.client)
+        return webhook_request(subscription.url, body.encode(), headers)
+
+
+def webhook_request(url: str, body: bytes, headers: dict[str, str]) -> wire.Request:
+    """A POST to `url` under the webhook settings: each address curl is about to connect to
+    passes the SSRF check first (through a proxy: the target's addresses, before the tunnel
+    is opened); redirects are not followed; one timeout covers everything. Raises
+    `TransportError` if the URL's port is not allowed (the setting may have changed since
+    the subscription was made)."""
+    if problem := ssrf.url_port_problem(url):
+        raise TransportError(f"Refused to connect: {problem}")
+    return wire.Request(
+        url,
+        body,
+        {"user-agent": USER_AGENT, **headers},
+        timeout=float(settings.WEBHOOKS_TIMEOUT_SECONDS),
+        ca_bundle=settings.WEBHOOKS_CA_BUNDLE,
+        proxy=settings.WEBHOOKS_PROXY,
+        allow_private=bool(settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS),
+    )
+
+
+def outcome(request: wire.Request, answer: wire.Response | wire.WireError) -> Outcome:
+    """The `Outcome` of `request`'s answer; `TransportError` when there was none."""
+    if isinstance(answer, wire.WireRefused):
+        raise TransportError(f"Refused to connect: {answer}")
+    if isinstance(answer, wire.WireTimeout):
+        raise TransportError(f"No answer within {request.timeout:g} s.")
+    if isinstance(answer, wire.WireError):
+        # The partner reads this: a category, never curl's text (addresses, socket errors).
+        logger.info("Webhook POST to %s failed: %s", urlsplit(request.url).hostname, answer)
+        raise TransportError(f"Connection failed: {answer.category}.")
+    return Outcome(
+        status_code=answer.status,
+        latency_ms=round(answer.seconds * 1000),
+        retry_after=answer.retry_after,
+    )
 
 
 def post(
     url: str, body: bytes, headers: dict[str, str], *, client: wire.Client | None = None
 ) -> Outcome:
-    """POST to `url` under the webhook settings; an `Outcome` for any answer.
+    """POST to `url` under the webhook settings (`webhook_request`); an `Outcome` for any
+    answer. Raises `TransportError` when there is no answer."""
+    return send_request(webhook_request(url, body, headers), client)
 
-    Each address curl is about to connect to passes the SSRF check first (through a proxy:
-    the target's addresses, before the tunnel is opened); redirects are not followed; one
-    timeout covers everything. Raises `TransportError` when there is no answer.
-    """
-    timeout_seconds = float(settings.WEBHOOKS_TIMEOUT_SECONDS)
-    if problem := ssrf.url_port_problem(url):  # the setting may have changed since
-        raise TransportError(f"Refused to connect: {problem}")
-    started = time.monotonic()
+
+def send_request(request: wire.Request, client: wire.Client | None = None) -> Outcome:
+    """Send `request` through `client` (by default the calling thread's) and wait."""
     try:
-        response = (client or wire.thread_client()).post(
-            url,
-            body,
-            {"user-agent": USER_AGENT, **headers},
-            timeout=timeout_seconds,
-            ca_bundle=settings.WEBHOOKS_CA_BUNDLE,
-            proxy=settings.WEBHOOKS_PROXY,
-            allow_private=bool(settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS),
-        )
-    except wire.WireRefused as exc:
-        raise TransportError(f"Refused to connect: {exc}") from None
-    except wire.WireTimeout:
-        raise TransportError(f"No answer within {timeout_seconds:g} s.") from None
+        response = (client or wire.thread_client()).post(**vars(request))
     except wire.WireError as exc:
-        # The partner reads this: a category, never curl's text (addresses, socket errors).
-        logger.info("Webhook POST to %s failed: %s", urlsplit(url).hostname, exc)
-        raise TransportError(f"Connection failed: {exc.category}.") from None
-    return Outcome(
-        status_code=response.status,
-        latency_ms=round((time.monotonic() - started) * 1000),
-        retry_after=response.retry_after,
-    )
+        return outcome(request, exc)
+    return outcome(request, response)
 
 
 def event_email_context(delivery: Delivery, language: str) -> dict:

@@ -21,8 +21,10 @@ module adds is what a webhook sender must decide for itself:
   resolved and checked here first (within the same deadline) and the tunnel is opened to
   that checked address (`CONNECT address:port`), while TLS still checks the host name.
 
-A `Client` wraps one curl handle and its kept connections; each sending thread keeps its
-own (`thread_client()`), so a batch of POSTs to one endpoint reuses connections.
+A `Client` wraps one curl handle and its kept connections (`thread_client()`: the calling
+thread's, for one POST at a time); a `Sender` runs many clients side by side through one
+curl multi handle from one thread (`thread_sender()`: a batch's POSTs), sharing the
+connections it keeps.
 """
 
 from __future__ import annotations
@@ -33,12 +35,17 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
 import pycurl
 
 from . import ssrf
+
+T = TypeVar("T")
+UNSET = object()
 
 MAX_BODY_BYTES = 64 * 1024
 # Characters that may stand in a request target as they are; the rest is percent-encoded.
@@ -69,9 +76,23 @@ class WireRefused(WireError):
 
 
 @dataclass(frozen=True)
+class Request:
+    """One POST and the rules it is sent under."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    timeout: float  # seconds for everything: DNS, connect, TLS, send, answer
+    ca_bundle: str | None = None
+    proxy: str | None = None
+    allow_private: bool = False
+
+
+@dataclass(frozen=True)
 class Response:
     status: int
     retry_after: float | None = None  # seconds the endpoint asked us to wait, if it did
+    seconds: float = 0.0  # how long the exchange took, as curl measured it
 
 
 def request_url(url: str) -> str:
@@ -145,6 +166,10 @@ class Client:
         self._body_bytes = 0
         self._cut = False
         self._fixed: dict[tuple[str, int], list[str]] = {}
+        # Settings that rarely change, set again only when they do.
+        self._ca_bundle: object = UNSET
+        self._proxy: object = UNSET
+        self._connect_to = False
 
     def close(self) -> None:
         self.curl.close()
@@ -188,52 +213,76 @@ class Client:
         Raises `WireRefused` if every address of the target is forbidden, `WireTimeout`
         past `timeout` seconds in all and `WireError` for any other failure.
         """
+        self.prepare(Request(url, body, headers, timeout, ca_bundle, proxy, allow_private))
+        try:
+            self.curl.perform()
+        except pycurl.error as exc:
+            return self.finish(*_code_and_message(exc))
+        return self.finish()
+
+    def prepare(self, request: Request) -> None:
+        """Set the handle up for `request` (run it with `perform()`, or in a `Sender`).
+
+        Raises `WireError` for a header that may not be sent and, with a proxy, what
+        resolving and checking the target raises."""
         started = time.monotonic()
-        lines = header_lines(headers)
+        lines = header_lines(request.headers)
         curl = self.curl
         connect_to: list[str] = []
-        if proxy:
-            host, port = _host_and_port(url)
-            address = _checked_address(host, port, allow_private, deadline=started + timeout)
+        if request.proxy:
+            host, port = _host_and_port(request.url)
+            address = _checked_address(
+                host, port, request.allow_private, deadline=started + request.timeout
+            )
             connect_to = [f"{host}:{port}:{_bracketed(address)}:{port}"]
-        remaining_ms = max(1, int((timeout - (time.monotonic() - started)) * 1000))
-        self._allow_private = allow_private
-        self._check_sockets = not proxy  # with a proxy, curl's only sockets go to the proxy
+        remaining_ms = max(1, int((request.timeout - (time.monotonic() - started)) * 1000))
+        self._allow_private = request.allow_private
+        # With a proxy, curl's only sockets go to the proxy.
+        self._check_sockets = not request.proxy
         self._refused, self._body_bytes, self._cut = [], 0, False
-        curl.setopt(pycurl.URL, request_url(url))
+        curl.setopt(pycurl.URL, request_url(request.url))
         curl.setopt(pycurl.HTTPHEADER, lines)
-        curl.setopt(pycurl.POSTFIELDS, body)
+        curl.setopt(pycurl.POSTFIELDS, request.body)
         curl.setopt(pycurl.TIMEOUT_MS, remaining_ms)
         curl.setopt(pycurl.CONNECTTIMEOUT_MS, remaining_ms)
-        if ca_bundle:
-            curl.setopt(pycurl.CAINFO, ca_bundle)
-            curl.unsetopt(pycurl.CAPATH)
-        else:
-            cafile, capath = default_ca()
-            curl.setopt(pycurl.CAINFO, cafile or "")
-            curl.setopt(pycurl.CAPATH, capath or "")
-        # "" switches curl's own proxy environment variables off as well.
-        curl.setopt(pycurl.PROXY, proxy or "")
-        curl.setopt(pycurl.HTTPPROXYTUNNEL, 1 if proxy else 0)
-        curl.setopt(pycurl.CONNECT_TO, connect_to)
-        if fixed_hosts or self._fixed:
-            self._apply_fixed_hosts(url)
-        try:
-            curl.perform()
-        except pycurl.error as exc:
-            code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else ""
-            if code == pycurl.E_WRITE_ERROR and self._cut:
-                pass  # the body went past MAX_BODY_BYTES: the answer itself is complete
-            elif code == pycurl.E_OPERATION_TIMEDOUT:
-                raise WireTimeout(message or "timed out") from None
-            elif self._refused and code == pycurl.E_COULDNT_CONNECT:
-                raise WireRefused("; ".join(dict.fromkeys(self._refused))) from None
+        if request.ca_bundle != self._ca_bundle:
+            if request.ca_bundle:
+                curl.setopt(pycurl.CAINFO, request.ca_bundle)
+                curl.unsetopt(pycurl.CAPATH)
             else:
-                raise WireError(_describe(code, message), _category(code)) from None
+                cafile, capath = default_ca()
+                curl.setopt(pycurl.CAINFO, cafile or "")
+                curl.setopt(pycurl.CAPATH, capath or "")
+            self._ca_bundle = request.ca_bundle
+        if request.proxy != self._proxy:
+            # "" switches curl's own proxy environment variables off as well.
+            curl.setopt(pycurl.PROXY, request.proxy or "")
+            curl.setopt(pycurl.HTTPPROXYTUNNEL, 1 if request.proxy else 0)
+            self._proxy = request.proxy
+        if connect_to or self._connect_to:
+            curl.setopt(pycurl.CONNECT_TO, connect_to)
+            self._connect_to = bool(connect_to)
+        if fixed_hosts or self._fixed:
+            self._apply_fixed_hosts(request.url)
+
+    def finish(self, code: int = 0, message: str = "") -> Response:
+        """The answer of the transfer that just ended with curl's `code` (0: it completed).
+
+        Raises `WireRefused`, `WireTimeout` or `WireError` as `post` does."""
+        if code and not (code == pycurl.E_WRITE_ERROR and self._cut):
+            # (A body cut past MAX_BODY_BYTES is no failure: the answer itself is complete.)
+            if code == pycurl.E_OPERATION_TIMEDOUT:
+                raise WireTimeout(message or "timed out")
+            if self._refused and code == pycurl.E_COULDNT_CONNECT:
+                raise WireRefused("; ".join(dict.fromkeys(self._refused)))
+            raise WireError(_describe(code, message), _category(code))
+        curl = self.curl
         # 0 when the answer has no Retry-After (or asks for none): the same to a retry.
         retry_after = curl.getinfo(pycurl.RETRY_AFTER)
         return Response(
-            status=curl.getinfo(pycurl.RESPONSE_CODE), retry_after=float(retry_after or 0) or None
+            status=curl.getinfo(pycurl.RESPONSE_CODE),
+            retry_after=float(retry_after or 0) or None,
+            seconds=curl.getinfo(pycurl.TOTAL_TIME),
         )
 
     def _apply_fixed_hosts(self, url: str) -> None:
@@ -252,6 +301,10 @@ class Client:
         if entries:
             self.curl.setopt(pycurl.RESOLVE, entries)
         self._fixed = kept
+
+
+def _code_and_message(exc: pycurl.error) -> tuple[int, str]:
+    return exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else ""
 
 
 def _describe(code: int, message: str) -> str:
@@ -308,7 +361,100 @@ def _checked_address(host: str, port: int, allow_private: bool, *, deadline: flo
     return found[0]
 
 
+class Sender:
+    """Up to `width` POSTs at once from the calling thread, through one curl multi handle.
+
+    The transfers run side by side in libcurl and share the multi handle's kept connections
+    and DNS cache, so a batch of POSTs to one endpoint reuses connections batch after batch.
+    One thread drives them all: Python runs only to start a POST and to read its answer,
+    never as one of many threads waiting for each other. Not thread-safe: one per thread
+    (`thread_sender()`).
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = max(1, width)
+        self.multi = pycurl.CurlMulti()
+        self._idle: list[Client] = []
+        self._clients: list[Client] = []
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self.multi.close()
+
+    def run(self, jobs: Iterable[tuple[T, Request]]) -> Iterator[tuple[T, Response | WireError]]:
+        """Send each `(token, request)` of `jobs`, up to `width` at a time; yields each
+        token with its answer or its `WireError` as it ends. The next job is taken from
+        `jobs` only when a place is free, so `jobs` may decide late whether to go on."""
+        pending = iter(jobs)
+        running: dict[int, tuple[Client, T]] = {}
+        more = True
+        try:
+            while True:
+                while more and len(running) < self.width:
+                    try:
+                        token, request = next(pending)
+                    except StopIteration:
+                        more = False
+                        break
+                    client = self._idle.pop() if self._idle else self._new_client()
+                    try:
+                        client.prepare(request)
+                    except Exception as exc:
+                        self._idle.append(client)
+                        if not isinstance(exc, WireError):
+                            exc = WireError(f"Could not start the request: {exc}"[:300])
+                        yield token, exc
+                        continue
+                    self.multi.add_handle(client.curl)
+                    running[id(client.curl)] = (client, token)
+                if not running:
+                    return
+                while self.multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                    pass
+                ended = []
+                while True:
+                    left, succeeded, failed = self.multi.info_read()
+                    ended += [(curl, 0, "") for curl in succeeded]
+                    ended += [(curl, code, str(message)) for curl, code, message in failed]
+                    if not left:
+                        break
+                for curl, code, message in ended:
+                    client, token = running.pop(id(curl))
+                    self.multi.remove_handle(curl)
+                    self._idle.append(client)
+                    try:
+                        answer: Response | WireError = client.finish(code, message)
+                    except WireError as exc:
+                        answer = exc
+                    yield token, answer
+                if not ended and running:
+                    # Until a socket is ready or curl's next timer (a deadline) is due.
+                    wait_ms = self.multi.timeout()
+                    self.multi.select(1.0 if wait_ms < 0 else min(wait_ms, 1000) / 1000)
+        finally:
+            for client, _ in running.values():  # the caller stopped early
+                self.multi.remove_handle(client.curl)
+                self._idle.append(client)
+
+    def _new_client(self) -> Client:
+        client = Client()
+        self._clients.append(client)
+        return client
+
+
 _local = threading.local()
+
+
+def thread_sender(width: int) -> Sender:
+    """The calling thread's own sender of `width`, kept (with its connections) for its
+    next batches."""
+    sender = getattr(_local, "sender", None)
+    if sender is None or sender.width != width:
+        if sender is not None:
+            sender.close()
+        sender = _local.sender = Sender(width)
+    return sender
 
 
 def thread_client() -> Client:

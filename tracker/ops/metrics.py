@@ -14,6 +14,7 @@ tell the same story.
 
 from __future__ import annotations
 
+import collections
 import datetime
 import logging
 import os
@@ -123,17 +124,44 @@ def observe_attempt(
     """One attempt at `delivery` (a `tracker.models.Delivery`, its result written) ended with
     `outcome`: count it, time it from the event's commit if it succeeded, and log one line
     that carries the event id, the delivery id and the `webhook-id`."""
-    channel = "webhook" if delivery.subscription_id else "email"
+    if outcome == SUCCEEDED:
+        observe_successes([delivery], now=now)
+        return
+    delivery_attempts.labels(_channel(delivery), outcome).inc()
+    _log_attempt(delivery, outcome, error=error)
+
+
+def observe_successes(deliveries, *, now: datetime.datetime | None = None) -> None:
+    """`observe_attempt` of a batch's successful attempts: counted once per channel, each
+    timed from its event's commit and logged on its own line."""
+    if not deliveries:
+        return
+    now = now or timezone.now()
+    channels = collections.Counter(_channel(delivery) for delivery in deliveries)
+    for channel, count in channels.items():
+        delivery_attempts.labels(channel, SUCCEEDED).inc(count)
+    latency = {channel: delivery_latency.labels(channel) for channel in channels}
+    since_events: dict[int, float | None] = {}
+    for delivery in deliveries:
+        if delivery.event_id not in since_events:
+            # The event is loaded with the batch; never a query of its own here.
+            event = delivery.event if type(delivery).event.is_cached(delivery) else None
+            since = (now - event.occurred_at).total_seconds() if event else None
+            since_events[delivery.event_id] = since
+        since_event = since_events[delivery.event_id]
+        if since_event is not None:
+            latency[_channel(delivery)].observe(max(since_event, 0.0))
+        _log_attempt(delivery, SUCCEEDED, since_event=since_event)
+
+
+def _channel(delivery) -> str:
+    return "webhook" if delivery.subscription_id else "email"
+
+
+def _log_attempt(delivery, outcome: str, *, error: str = "", since_event: float | None = None):
     answered = outcome in (SUCCEEDED, RETRYING, FAILED)  # the row holds this attempt's answer
     status_code = delivery.last_status_code if answered else None
     latency_ms = delivery.last_latency_ms if answered else None
-    delivery_attempts.labels(channel, outcome).inc()
-    since_event = None
-    # The event is loaded with the batch; never a query of its own here.
-    event = delivery.event if type(delivery).event.is_cached(delivery) else None
-    if outcome == SUCCEEDED and event is not None:
-        since_event = ((now or timezone.now()) - event.occurred_at).total_seconds()
-        delivery_latency.labels(channel).observe(max(since_event, 0.0))
     delivery_log.log(
         logging.WARNING if outcome in (FAILED, LOST) else logging.INFO,
         "Delivery %s (%s) of event %s, attempt %s: %s%s%s",
@@ -148,7 +176,7 @@ def observe_attempt(
             "event_id": delivery.event_id,
             "delivery_id": delivery.pk,
             "webhook_id": delivery.message_id,
-            "channel": channel,
+            "channel": _channel(delivery),
             "subscription_id": delivery.subscription_id or delivery.email_subscription_id,
             "partner_id": delivery.partner_id,
             "attempt": delivery.attempts,
