@@ -314,3 +314,16 @@ def test_a_dry_run_changes_nothing(tmp_path):
         not RadaBill.objects.exists() and not StatusChange.objects.filter(record_id=law.pk).exists()
     )
     assert not ProceduralEvent.objects.exists()
+
+
+def test_accepting_the_rada_s_number_keeps_ours_as_an_earlier_one(tmp_path, staff):
+    law = make_law(registration_number="3100", initiator="mps")
+    # The same bill, matched by the Rada's id after staff typed another number.
+    RadaBill.objects.create(law=law, rada_id=83, registration_number="3100")
+    sync_file(str(write(tmp_path / "d.json", [card(83, "3100-д")])))
+    review = RadaReview.objects.get(law=law, key="value:registration_number")
+    assert (review.rada_value, review.our_value) == ("3100-д", "3100")
+    accept_review(review=review, user=staff)
+    law.refresh_from_db()
+    assert law.registration_number == "3100-д"
+    assert list(law.other_numbers.values_list("number", flat=True)) == ["3100"]

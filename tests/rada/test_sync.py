@@ -47,7 +47,16 @@ def steps(law):
 
 def test_a_tracked_bill_gets_its_whole_history_and_a_second_run_changes_nothing(tmp_path):
     law = make_law(registration_number="13302")
-    dump = write(tmp_path / "dump.json", [card(55001, "13302", passings=PASSED)])
+    signed = [
+        *PASSED,
+        phase("2025-05-27", "Повернуто з підписом Голови Верховної Ради України"),
+        phase("2025-05-28", "Передано на підпис Президенту"),
+        phase("2025-06-03", "Закон підписано"),
+    ]
+    dump = write(
+        tmp_path / "dump.json",
+        [card(55001, "13302", passings=signed, actNumber="4321-IX", actDate="2025-06-03")],
+    )
 
     run = sync_file(str(dump))
 
@@ -62,8 +71,12 @@ def test_a_tracked_bill_gets_its_whole_history_and_a_second_run_changes_nothing(
         ("adopted_in_principle", d(2025, 4, 10)),
         ("second_reading", d(2025, 4, 11)),
         ("adopted_as_whole", d(2025, 5, 20)),
+        ("signed_by_speaker", d(2025, 5, 27)),
+        ("sent_to_president", d(2025, 5, 28)),
+        ("signed_by_president", d(2025, 6, 3)),
     ]
-    assert law.status == "adopted_as_whole"
+    assert law.status == "signed_by_president"
+    assert (law.act_number, law.act_date) == ("4321-IX", d(2025, 6, 3))
     # "Готується на підпис" restates the status: a fact on the timeline, not a step.
     assert ProceduralEvent.objects.filter(record_id=law.pk, title="Готується на підпис").exists()
     change = StatusChange.objects.get(record_id=law.pk, to_status="in_committee")
@@ -79,7 +92,7 @@ def test_a_tracked_bill_gets_its_whole_history_and_a_second_run_changes_nothing(
     assert law.rada_bill.initiators == ["Костенко Роман"]
     assert LawDocument.objects.filter(law=law).count() == 2
     events = Event.objects.filter(record_id=law.pk, type="law.status_changed")
-    assert events.count() == 6 and {e.actor.username for e in events} == {"rada-sync"}
+    assert events.count() == 9 and {e.actor.username for e in events} == {"rada-sync"}
 
     before = (Event.objects.count(), StatusChange.objects.count(), RadaReview.objects.count())
     again = sync_file(str(dump))

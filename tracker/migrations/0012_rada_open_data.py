@@ -6,157 +6,449 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0011_deadlines'),
+        ("tracker", "0011_deadlines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RadaSource',
+            name="RadaSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, unique=True, verbose_name='address')),
-                ('etag', models.CharField(blank=True, max_length=300, verbose_name='ETag')),
-                ('last_modified', models.CharField(blank=True, max_length=100, verbose_name='Last-Modified')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='last checked')),
-                ('changed_at', models.DateTimeField(blank=True, null=True, verbose_name='last read changed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, unique=True, verbose_name="address")),
+                ("etag", models.CharField(blank=True, max_length=300, verbose_name="ETag")),
+                (
+                    "last_modified",
+                    models.CharField(blank=True, max_length=100, verbose_name="Last-Modified"),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last checked"),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last read changed"),
+                ),
             ],
             options={
-                'verbose_name': 'Rada data source',
-                'verbose_name_plural': 'Rada data sources',
+                "verbose_name": "Rada data source",
+                "verbose_name_plural": "Rada data sources",
             },
         ),
         migrations.CreateModel(
-            name='SyncRun',
+            name="SyncRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=500, verbose_name='source')),
-                ('dry_run', models.BooleanField(default=False, verbose_name='dry run')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('outcome', models.CharField(choices=[('running', 'Running'), ('done', 'Done'), ('not_modified', 'Source unchanged'), ('failed', 'Failed')], default='running', max_length=16, verbose_name='outcome')),
-                ('bills_read', models.PositiveIntegerField(default=0, verbose_name='bills read')),
-                ('bills_followed', models.PositiveIntegerField(default=0, verbose_name='tracked bills in the data')),
-                ('changes', models.PositiveIntegerField(default=0, verbose_name='changes')),
-                ('reviews_opened', models.PositiveIntegerField(default=0, verbose_name='differences found')),
-                ('suggestions', models.PositiveIntegerField(default=0, verbose_name='new suggestions')),
-                ('warnings', models.PositiveIntegerField(default=0, verbose_name='warnings')),
-                ('report', models.TextField(blank=True, verbose_name='report')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=500, verbose_name="source")),
+                ("dry_run", models.BooleanField(default=False, verbose_name="dry run")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("not_modified", "Source unchanged"),
+                            ("failed", "Failed"),
+                        ],
+                        default="running",
+                        max_length=16,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("bills_read", models.PositiveIntegerField(default=0, verbose_name="bills read")),
+                (
+                    "bills_followed",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="tracked bills in the data"
+                    ),
+                ),
+                ("changes", models.PositiveIntegerField(default=0, verbose_name="changes")),
+                (
+                    "reviews_opened",
+                    models.PositiveIntegerField(default=0, verbose_name="differences found"),
+                ),
+                (
+                    "suggestions",
+                    models.PositiveIntegerField(default=0, verbose_name="new suggestions"),
+                ),
+                ("warnings", models.PositiveIntegerField(default=0, verbose_name="warnings")),
+                ("report", models.TextField(blank=True, verbose_name="report")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
             ],
             options={
-                'verbose_name': 'Rada sync run',
-                'verbose_name_plural': 'Rada sync runs',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "Rada sync run",
+                "verbose_name_plural": "Rada sync runs",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RadaBill',
+            name="RadaBill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rada_id', models.PositiveBigIntegerField(blank=True, null=True, unique=True, verbose_name='Rada bill id')),
-                ('registration_number', models.CharField(max_length=32, verbose_name="number in the Rada's data")),
-                ('initiators', models.JSONField(blank=True, default=list, verbose_name='initiators')),
-                ('rubric', models.CharField(blank=True, max_length=300, verbose_name='rubric')),
-                ('current_phase', models.CharField(blank=True, max_length=300, verbose_name='current phase in the Rada')),
-                ('card_digest', models.CharField(blank=True, editable=False, max_length=64)),
-                ('applied', models.JSONField(blank=True, default=dict, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='followed since')),
-                ('synced_at', models.DateTimeField(blank=True, null=True, verbose_name='last synced')),
-                ('law', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rada_bill', to='tracker.draftlaw', verbose_name='law')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rada_id",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, unique=True, verbose_name="Rada bill id"
+                    ),
+                ),
+                (
+                    "registration_number",
+                    models.CharField(max_length=32, verbose_name="number in the Rada's data"),
+                ),
+                (
+                    "initiators",
+                    models.JSONField(blank=True, default=list, verbose_name="initiators"),
+                ),
+                ("rubric", models.CharField(blank=True, max_length=300, verbose_name="rubric")),
+                (
+                    "current_phase",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="current phase in the Rada"
+                    ),
+                ),
+                ("card_digest", models.CharField(blank=True, editable=False, max_length=64)),
+                ("applied", models.JSONField(blank=True, default=dict, editable=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="followed since"),
+                ),
+                (
+                    "synced_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last synced"),
+                ),
+                (
+                    "law",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rada_bill",
+                        to="tracker.draftlaw",
+                        verbose_name="law",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "bill in the Rada's data",
-                'verbose_name_plural': "bills in the Rada's data",
+                "verbose_name": "bill in the Rada's data",
+                "verbose_name_plural": "bills in the Rada's data",
             },
         ),
         migrations.CreateModel(
-            name='RadaSuggestionRule',
+            name="RadaSuggestionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('committee', 'Committee'), ('rubric', 'Rubric or subject'), ('word', 'Word in the title')], max_length=16, verbose_name='kind')),
-                ('value', models.CharField(help_text='Matched without regard to case.', max_length=300, verbose_name='contains')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("committee", "Committee"),
+                            ("rubric", "Rubric or subject"),
+                            ("word", "Word in the title"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "value",
+                    models.CharField(
+                        help_text="Matched without regard to case.",
+                        max_length=300,
+                        verbose_name="contains",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'bill suggestion rule',
-                'verbose_name_plural': 'bill suggestion rules',
-                'ordering': ['kind', 'value'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'value'), name='rada_rule_unique')],
+                "verbose_name": "bill suggestion rule",
+                "verbose_name_plural": "bill suggestion rules",
+                "ordering": ["kind", "value"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "value"), name="rada_rule_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SuggestedBill',
+            name="SuggestedBill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rada_id', models.PositiveBigIntegerField(unique=True, verbose_name='Rada bill id')),
-                ('registration_number', models.CharField(blank=True, max_length=32, verbose_name='number')),
-                ('registration_date', models.DateField(blank=True, null=True, verbose_name='registered on')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('rubric', models.CharField(blank=True, max_length=300, verbose_name='rubric')),
-                ('committee', models.CharField(blank=True, max_length=300, verbose_name='main committee')),
-                ('current_phase', models.CharField(blank=True, max_length=300, verbose_name='current phase')),
-                ('reasons', models.CharField(blank=True, max_length=500, verbose_name='why suggested')),
-                ('card', models.JSONField(blank=True, default=dict, editable=False)),
-                ('card_digest', models.CharField(blank=True, editable=False, max_length=64)),
-                ('state', models.CharField(choices=[('pending', 'Waiting for a decision'), ('accepted', 'Accepted'), ('dismissed', 'Dismissed')], db_index=True, default='pending', max_length=16, verbose_name='decision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True, verbose_name='first seen')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('law', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tracker.draftlaw', verbose_name='tracked as')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rada_id",
+                    models.PositiveBigIntegerField(unique=True, verbose_name="Rada bill id"),
+                ),
+                (
+                    "registration_number",
+                    models.CharField(blank=True, max_length=32, verbose_name="number"),
+                ),
+                (
+                    "registration_date",
+                    models.DateField(blank=True, null=True, verbose_name="registered on"),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                ("rubric", models.CharField(blank=True, max_length=300, verbose_name="rubric")),
+                (
+                    "committee",
+                    models.CharField(blank=True, max_length=300, verbose_name="main committee"),
+                ),
+                (
+                    "current_phase",
+                    models.CharField(blank=True, max_length=300, verbose_name="current phase"),
+                ),
+                (
+                    "reasons",
+                    models.CharField(blank=True, max_length=500, verbose_name="why suggested"),
+                ),
+                ("card", models.JSONField(blank=True, default=dict, editable=False)),
+                ("card_digest", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a decision"),
+                            ("accepted", "Accepted"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=16,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "first_seen_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="first seen"),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "law",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tracker.draftlaw",
+                        verbose_name="tracked as",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suggested bill',
-                'verbose_name_plural': 'suggested bills',
-                'ordering': ['-registration_date', '-rada_id'],
+                "verbose_name": "suggested bill",
+                "verbose_name_plural": "suggested bills",
+                "ordering": ["-registration_date", "-rada_id"],
             },
         ),
         migrations.CreateModel(
-            name='RadaPhase',
+            name="RadaPhase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=400)),
-                ('title', models.CharField(max_length=300, verbose_name='phase')),
-                ('occurred_on', models.DateField(blank=True, null=True, verbose_name="date in the Rada's data")),
-                ('unknown_title', models.BooleanField(default=False, verbose_name='title not known to the tracker')),
-                ('bill', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='tracker.radabill')),
-                ('procedural_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tracker.proceduralevent')),
-                ('status_change', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tracker.statuschange')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=400)),
+                ("title", models.CharField(max_length=300, verbose_name="phase")),
+                (
+                    "occurred_on",
+                    models.DateField(blank=True, null=True, verbose_name="date in the Rada's data"),
+                ),
+                (
+                    "unknown_title",
+                    models.BooleanField(
+                        default=False, verbose_name="title not known to the tracker"
+                    ),
+                ),
+                (
+                    "bill",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phases",
+                        to="tracker.radabill",
+                    ),
+                ),
+                (
+                    "procedural_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tracker.proceduralevent",
+                    ),
+                ),
+                (
+                    "status_change",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tracker.statuschange",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'imported phase',
-                'verbose_name_plural': 'imported phases',
-                'constraints': [models.UniqueConstraint(fields=('bill', 'key'), name='rada_phase_unique')],
+                "verbose_name": "imported phase",
+                "verbose_name_plural": "imported phases",
+                "constraints": [
+                    models.UniqueConstraint(fields=("bill", "key"), name="rada_phase_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RadaReview',
+            name="RadaReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=400)),
-                ('kind', models.CharField(choices=[('date_differs', 'The Rada gives another date'), ('not_in_rada', 'Recorded here, not shown by the Rada'), ('refused', "The workflow refuses the Rada's step"), ('value_differs', 'The Rada gives another value'), ('unknown_phase', 'A phase the tracker does not know')], max_length=16, verbose_name='difference')),
-                ('subject', models.CharField(max_length=300, verbose_name='about')),
-                ('rada_value', models.CharField(blank=True, max_length=500, verbose_name='the Rada says')),
-                ('our_value', models.CharField(blank=True, max_length=500, verbose_name='the tracker says')),
-                ('rada', models.JSONField(blank=True, default=dict, editable=False)),
-                ('source_url', models.URLField(blank=True, max_length=500, verbose_name='source')),
-                ('state', models.CharField(choices=[('open', 'To review'), ('accepted', "The Rada's side accepted"), ('kept', 'Ours kept'), ('edited', 'Edited by staff')], db_index=True, default='open', max_length=16, verbose_name='state')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='found')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('resolution_note', models.TextField(blank=True, verbose_name='resolution')),
-                ('law', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rada_reviews', to='tracker.draftlaw', verbose_name='law')),
-                ('procedural_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tracker.proceduralevent')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by')),
-                ('status_change', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tracker.statuschange')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=400)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("date_differs", "The Rada gives another date"),
+                            ("not_in_rada", "Recorded here, not shown by the Rada"),
+                            ("refused", "The workflow refuses the Rada's step"),
+                            ("value_differs", "The Rada gives another value"),
+                            ("unknown_phase", "A phase the tracker does not know"),
+                        ],
+                        max_length=16,
+                        verbose_name="difference",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300, verbose_name="about")),
+                (
+                    "rada_value",
+                    models.CharField(blank=True, max_length=500, verbose_name="the Rada says"),
+                ),
+                (
+                    "our_value",
+                    models.CharField(blank=True, max_length=500, verbose_name="the tracker says"),
+                ),
+                ("rada", models.JSONField(blank=True, default=dict, editable=False)),
+                ("source_url", models.URLField(blank=True, max_length=500, verbose_name="source")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "To review"),
+                            ("accepted", "The Rada's side accepted"),
+                            ("kept", "Ours kept"),
+                            ("edited", "Edited by staff"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="found")),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resolved at"),
+                ),
+                ("resolution_note", models.TextField(blank=True, verbose_name="resolution")),
+                (
+                    "law",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rada_reviews",
+                        to="tracker.draftlaw",
+                        verbose_name="law",
+                    ),
+                ),
+                (
+                    "procedural_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tracker.proceduralevent",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resolved by",
+                    ),
+                ),
+                (
+                    "status_change",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tracker.statuschange",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'difference with the Rada',
-                'verbose_name_plural': 'differences with the Rada',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(condition=models.Q(('state', 'open')), fields=['law'], name='rada_review_open_by_law')],
-                'constraints': [models.UniqueConstraint(fields=('law', 'key'), name='rada_review_unique')],
+                "verbose_name": "difference with the Rada",
+                "verbose_name_plural": "differences with the Rada",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "open")),
+                        fields=["law"],
+                        name="rada_review_open_by_law",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("law", "key"), name="rada_review_unique")
+                ],
             },
         ),
     ]

@@ -33,7 +33,7 @@ from tracker.models import (
     parse_date_as_known,
 )
 
-from .laws import MAX_NUMBER_LENGTH, unrelate_laws
+from .laws import MAX_NUMBER_LENGTH, add_registration_number, unrelate_laws
 from .rada_dump import read_card
 from .rada_phases import Step
 from .rada_sync import (
@@ -184,7 +184,11 @@ def _set_value(review: RadaReview, law: DraftLaw, value: Any, user: AbstractBase
     name = review.rada["field"]
     if value in (None, "") and name in ("registration_number", "title_uk", "title_en"):
         raise ValidationError({"value": _("This value cannot be empty.")})
+    before = law.registration_number
     set_law_field(law, name, value, user)
+    if name == "registration_number" and before and before != value:
+        # The number staff had stays known, as an earlier one.
+        add_registration_number(law=law, number=before, actor=user, registered_on=None)
     bill = RadaBill.objects.filter(law=law).first()
     if bill is not None and value == _parse_field(name, review.rada.get("value", "")):
         # The Rada's value is now the tracker's: the sync may follow its later changes.

@@ -260,6 +260,10 @@ class Sync:
         except (ValidationError, TransitionNotAllowed, DatabaseError, ValueError) as exc:
             report.warn(where, f"not updated, left as it was: {_message(exc)}")
             logger.warning("Rada sync: %s not updated: %s", where, exc)
+        except Exception as exc:
+            # One bill's surprise must not stop the others; its transaction rolled back.
+            report.warn(where, f"not updated, left as it was: {type(exc).__name__}: {exc}"[:400])
+            logger.exception("Rada sync: %s not updated", where)
 
     def _bill_for(self, card: Card) -> RadaBill | None:
         bill = self.by_id.get(card.id)
