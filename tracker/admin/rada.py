@@ -67,7 +67,7 @@ def rada_context(law) -> dict:
     return {
         "rada_bill": bill,
         "rada_reviews_open": open_reviews,
-        "rada_reviews_url": f"{url}?law__id__exact={law.pk}&state__exact={ReviewState.OPEN}",
+        "rada_reviews_url": f"{url}?law__id__exact={law.pk}",
     }
 
 
@@ -90,6 +90,46 @@ class LawPermissions:
         return False
 
 
+class DefaultStateFilter(admin.SimpleListFilter):
+    """A state filter that shows what waits for a decision unless told otherwise."""
+
+    parameter_name = "state"
+    default: str = ""
+    states: type[models.TextChoices]
+
+    def lookups(self, request, model_admin):
+        return [*self.states.choices, ("all", _("All"))]
+
+    def value(self):
+        return super().value() or self.default
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "all":
+            return queryset
+        return queryset.filter(state=value)
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(value),
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+class SuggestionStateFilter(DefaultStateFilter):
+    title = _("decision")
+    states = SuggestionState
+    default = SuggestionState.PENDING
+
+
+class ReviewStateFilter(DefaultStateFilter):
+    title = _("state")
+    states = ReviewState
+    default = ReviewState.OPEN
+
+
 class AddByNumberForm(forms.Form):
     number = forms.CharField(
         label=_("Registration number"),
@@ -110,7 +150,7 @@ class SuggestedBillAdmin(LawPermissions, admin.ModelAdmin):
         "tracked_as",
         "card_link",
     )
-    list_filter = ("state",)
+    list_filter = (SuggestionStateFilter,)
     search_fields = ("registration_number", "title", "committee", "rubric")
     actions = ("accept_selected", "dismiss_selected")
     change_list_template = "admin/tracker/suggestedbill_change_list.html"
@@ -120,9 +160,6 @@ class SuggestedBillAdmin(LawPermissions, admin.ModelAdmin):
         return super().get_queryset(request).defer("card")
 
     def changelist_view(self, request, extra_context=None):
-        if "state__exact" not in request.GET and not request.GET.get("q") and not request.POST:
-            url = reverse("admin:tracker_suggestedbill_changelist")
-            return HttpResponseRedirect(f"{url}?state__exact={SuggestionState.PENDING}")
         extra_context = {**(extra_context or {}), "can_decide": _can_decide(request)}
         return super().changelist_view(request, extra_context)
 
@@ -244,16 +281,10 @@ class ReviewDecisionForm(forms.Form):
 @admin.register(RadaReview)
 class RadaReviewAdmin(LawPermissions, admin.ModelAdmin):
     list_display = ("subject", "law_link", "kind", "rada_value", "our_value", "state", "created_at")
-    list_filter = ("state", "kind")
+    list_filter = (ReviewStateFilter, "kind")
     search_fields = ("subject", "law__registration_number", "law__title_en", "law__title_uk")
     list_select_related = ("law",)
     change_form_template = "admin/tracker/rada_review.html"
-
-    def changelist_view(self, request, extra_context=None):
-        if not request.GET:
-            url = reverse("admin:tracker_radareview_changelist")
-            return HttpResponseRedirect(f"{url}?state__exact={ReviewState.OPEN}")
-        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("law"), ordering="law")
     def law_link(self, review: RadaReview) -> str:
