@@ -26,6 +26,12 @@ What `data` holds depends on the action (the part of `type` after the dot):
   `days_left`, `days_overdue`, `deemed_approved`; sent once per deadline and date;
 - `archived`, `deleted`, `hidden`: nothing (`{}`), tombstones (below).
 
+Every other event also carries `affects` when the change touches something beyond its record
+(`tracker.selectors.affected_by`): the tax measures resting on a law, the facilities a law
+enables or whose measures it carries, the programmes of the partner countries the record is
+linked to, as `{"type", "id"}` items (a programme also names its `partner`). Each reader is
+given only the items it may see; the event stores all of them.
+
 A tombstone tells a partner that a record it could see just before is gone for it: archived,
 deleted, or made invisible to it (its visibility changed or the partner was unlinked). It
 names the record by type and id only; its `record_url` is null. It goes only to the partner
@@ -46,7 +52,7 @@ from django.utils import timezone
 
 from tracker import links
 from tracker.models import RECORD_MODELS, Event
-from tracker.selectors import Viewer, event_data_seen_by
+from tracker.selectors import Viewer, affects_for, affects_seen_by, event_data_seen_by
 
 TOMBSTONE_ACTIONS = ("archived", "deleted", "hidden")
 EVENT_ACTIONS = (
@@ -79,13 +85,24 @@ def format_datetime(value: datetime.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def data_seen_by(event_type: str, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
-    """An event's `data` as `viewer` may read it."""
+def data_seen_by(
+    event_type: str,
+    data: dict[str, Any],
+    viewer: Viewer,
+    seen: set[tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """An event's `data` as `viewer` may read it. `seen`: the `affects` items `viewer` may
+    see, when the caller found them for a whole page of events (else found here)."""
     if event_type == TEST_EVENT_TYPE:
         return {"message": TEST_MESSAGE, **data}
     if is_tombstone(event_type) and not viewer.is_staff:
         return {}
-    return event_data_seen_by(data, viewer)
+    data = event_data_seen_by(data, viewer)
+    if data.get("affects") and not viewer.is_staff:
+        if seen is None:
+            seen = affects_seen_by(viewer, [data["affects"]])
+        data = {**data, "affects": affects_for(data["affects"], seen)}
+    return data
 
 
 def event_object(
@@ -98,6 +115,7 @@ def event_object(
     data: dict[str, Any],
     viewer: Viewer,
     record_url: str | None,
+    seen: set[tuple[str, int]] | None = None,
 ) -> dict[str, Any]:
     """The event as `viewer` reads it; `record_url` is where its record lives for them."""
     if is_tombstone(type) and not viewer.is_staff:
@@ -109,7 +127,7 @@ def event_object(
         "record_id": record_id,
         "record_url": record_url,
         "occurred_at": format_datetime(occurred_at),
-        "data": data_seen_by(type, data, viewer),
+        "data": data_seen_by(type, data, viewer, seen),
     }
 
 

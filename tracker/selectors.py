@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 
 from tracker.models import (
     RECORD_MODELS,
+    CooperationProgramme,
     Deadline,
     Delivery,
     DraftLaw,
@@ -532,3 +533,85 @@ def deadlines_linked_to_partner(partner_id: int) -> Q:
             record_id__in=through.objects.filter(partnercountry_id=partner_id).values(source),
         )
     return condition
+
+
+# --- Impact ------------------------------------------------------------------------------------
+# What a change to a record touches: the tax measures resting on a law (its legal bases), the
+# facilities a law enables or whose tax measures it carries, and the partner programmes of the
+# partner countries the record is linked to. Events carry it as `affects`; each reader sees
+# only the items it may see (`affects_seen_by`).
+
+
+def affected_by(record_type: str, record_id: int | None) -> list[dict]:
+    """Everything a change to the record touches, whoever may see it (three queries at most),
+    as `{"type": "tax_measure" | "facility" | "programme", "id": ...}` items (a programme also
+    names its `partner`)."""
+    if record_id is None or record_type not in RECORD_MODELS:
+        return []
+    measures: list[int] = []
+    facilities: list[int] = []
+    if record_type == DraftLaw.record_type:
+        measures = list(
+            TaxMeasure.objects.filter(Q(legal_bases=record_id) | Q(legal_basis=record_id))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        facilities = list(
+            Facility.objects.filter(Q(enabling_laws=record_id) | Q(tax_measures__in=measures))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        programmes = CooperationProgramme.objects.filter(partner__laws=record_id)
+    elif record_type == TaxMeasure.record_type:
+        facilities = list(
+            Facility.objects.filter(tax_measures=record_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        programmes = CooperationProgramme.objects.filter(partner__tax_measures=record_id)
+    elif record_type == Facility.record_type:
+        programmes = CooperationProgramme.objects.filter(partner__facilities=record_id)
+    else:
+        programmes = CooperationProgramme.objects.filter(partner_id=record_id)
+    return [
+        *({"type": "tax_measure", "id": pk} for pk in measures),
+        *({"type": "facility", "id": pk} for pk in facilities),
+        *(
+            {"type": "programme", "id": pk, "partner": partner_id}
+            for pk, partner_id in programmes.order_by("pk").values_list("pk", "partner_id")
+        ),
+    ]
+
+
+def affects_seen_by(viewer: Viewer, affects_lists: list[list[dict]]) -> set[tuple[str, int]]:
+    """Which of the items of `affects_lists` (one per event) `viewer` may see: a query per
+    kind of item present, whatever the number of events."""
+    wanted: dict[str, set[int]] = {}
+    for affects in affects_lists:
+        for item in affects:
+            key = "partner" if item["type"] == "programme" else item["type"]
+            wanted.setdefault(key, set()).add(item["partner" if key == "partner" else "id"])
+    seen: set[tuple[str, int]] = set()
+    for key, ids in wanted.items():
+        model = RECORD_MODELS[key]
+        for pk in visible_records(model, viewer).filter(pk__in=ids).values_list("pk", flat=True):
+            seen.add((key, pk))
+    result = set()
+    for affects in affects_lists:
+        for item in affects:
+            if item["type"] == "programme":
+                if ("partner", item["partner"]) in seen:
+                    result.add(("programme", item["id"]))
+            elif (item["type"], item["id"]) in seen:
+                result.add((item["type"], item["id"]))
+    return result
+
+
+def affects_for(affects: list[dict], seen: set[tuple[str, int]] | None) -> list[dict]:
+    """`affects` narrowed to the items in `seen` (None: all of them, for staff)."""
+    if seen is None:
+        return list(affects)
+    return [item for item in affects if (item["type"], item["id"]) in seen]

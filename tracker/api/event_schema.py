@@ -74,7 +74,28 @@ def _procedural_fields(*, required: bool) -> dict[str, serializers.Field]:
     }
 
 
+class AffectedItemSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["tax_measure", "facility", "programme"])
+    id = serializers.IntegerField()
+    partner = serializers.IntegerField(
+        required=False, help_text="A programme's partner country (its id)."
+    )
+
+
+def _affects() -> serializers.Field:
+    return AffectedItemSerializer(
+        many=True,
+        required=False,
+        help_text="What the change touches beyond its record, as far as you may see it: the "
+        "tax measures resting on a law, the facilities it enables or whose measures it "
+        "carries, the programmes of the partner countries linked to the record. Absent when "
+        "it touches nothing.",
+    )
+
+
 def _serializer(name: str, fields: dict[str, serializers.Field], doc: str) -> type:
+    if name != "EventWebhookTestData":
+        fields = {**fields, "affects": _affects()}
     return type(name, (serializers.Serializer,), {"__doc__": doc, "__module__": __name__, **fields})
 
 

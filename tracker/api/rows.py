@@ -165,11 +165,16 @@ def render_events(
 ) -> list[dict[str, Any]]:
     """`EventSerializer`'s output for `.values(*EVENT_COLUMNS)` rows of the change feed: the
     event object of `tracker.events`, which webhook bodies carry too."""
+    rows = list(rows)
+    # What the events touch, as far as `viewer` may see it: found once for the page.
+    affects = [row["data"]["affects"] for row in rows if row["data"].get("affects")]
+    seen = None if viewer.is_staff or not affects else selectors.affects_seen_by(viewer, affects)
     return [
         event_object(
             **row,
             viewer=viewer,
             record_url=event_record_url(record_url_prefixes, row["record_type"], row["record_id"]),
+            seen=seen,
         )
         for row in rows
     ]

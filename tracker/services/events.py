@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
 from tracker.models import Event, ProceduralEvent, StatusChange, TrackedRecord
+from tracker.selectors import affected_by
 
 from .signals import event_committed
 
@@ -52,10 +53,17 @@ def emit_event(
     if not connection.in_atomic_block:
         raise RuntimeError("emit_event must run inside the transaction that made the change")
     _serialize_event_commits()
+    record_type = record.record_type if record is not None else (record_type or "")
+    record_id = record.pk if record is not None else record_id
+    if audience is None and type != "webhook.test":
+        # What the change touches beyond its record; readers see what they may of it.
+        affects = affected_by(record_type, record_id)
+        if affects:
+            data = {**(data or {}), "affects": affects}
     event = Event.objects.create(
         type=type,
-        record_type=record.record_type if record is not None else (record_type or ""),
-        record_id=record.pk if record is not None else record_id,
+        record_type=record_type,
+        record_id=record_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
         data=data or {},
         status_change=status_change,

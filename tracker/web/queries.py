@@ -36,6 +36,7 @@ from tracker.deadlines import OVERDUE, present
 from tracker.models import (
     RECORD_MODELS,
     RELATION_INVERSE_LABELS,
+    CooperationProgramme,
     DatePrecision,
     Deadline,
     DraftLaw,
@@ -51,6 +52,7 @@ from tracker.models import (
 )
 from tracker.selectors import (
     Viewer,
+    affected_by,
     deadlines_of_records,
     status_history,
     timeline,
@@ -69,7 +71,7 @@ from tracker.workflows import (
     Workflow,
 )
 
-from .localize import with_local_names
+from .localize import language, with_local_names
 
 PUBLIC = Viewer.public()
 
@@ -431,3 +433,54 @@ def public_dated_deadlines() -> list[Deadline]:
             row.public_record = record
             result.append(row)
     return result
+
+
+# --- Impact ------------------------------------------------------------------------------------
+
+
+def affects_of(record: TrackedRecord) -> list[dict]:
+    """What a change to the public record touches that the public may see (tax measures,
+    facilities, partner programmes), each with its name and page: a fixed number of queries."""
+    affects = affected_by(record.record_type, record.pk)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for item in affects:
+        wanted[item["type"]].add(item["id"])
+    names: dict[tuple[str, int], tuple[str, str]] = {}
+    for record_type, model in (
+        (TaxMeasure.record_type, TaxMeasure),
+        (Facility.record_type, Facility),
+    ):
+        if ids := wanted.get(record_type):
+            for other in public_records_named(model, ids):
+                names[(record_type, other.pk)] = (
+                    other.local_name,
+                    links.public_path(record_type, other.pk),
+                )
+    if ids := wanted.get("programme"):
+        programmes = CooperationProgramme.objects.filter(
+            pk__in=ids, partner__in=visible_partners(PUBLIC).values("pk")
+        ).select_related("partner")
+        uk = language() == "uk"
+        for programme in programmes:
+            partner = programme.partner
+            name = programme.name_uk if uk and programme.name_uk else programme.name_en
+            partner_name = partner.name_uk if uk and partner.name_uk else partner.name_en
+            names[("programme", programme.pk)] = (
+                f"{partner_name}: {name}",
+                links.public_path(PartnerCountry.record_type, partner.pk),
+            )
+    labels = {
+        "tax_measure": _("Tax measure"),
+        "facility": _("Facility"),
+        "programme": _("Partner programme"),
+    }
+    return [
+        {"type": item["type"], "label": labels[item["type"]], "name": name, "url": url}
+        for item in affects
+        if (name_url := names.get((item["type"], item["id"])))
+        for name, url in [name_url]
+    ]
+
+
+def public_records_named(model: type[TrackedRecord], ids: set[int]) -> QuerySet:
+    return with_local_names(visible_records(model, PUBLIC)).filter(pk__in=ids).order_by("pk")

@@ -110,6 +110,7 @@ def law_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "other_committees": law.other_committees.all(),
             "entries_into_force": law.entries_into_force.all(),
             "related_bills": queries.related_bills(law),
+            "affects": queries.affects_of(law),
             "documents": law.documents.all(),
             "partners": queries.public_partners().filter(laws=law).order_by("local_name"),
             "tax_measures": queries.public_tax_measures()
@@ -153,6 +154,7 @@ def tax_measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "legal_bases": queries.legal_bases(measure),
             "deadlines": queries.deadlines_of(measure, timezone.localdate()),
+            "affects": queries.affects_of(measure),
             "other_kinds": queries.kind_labels(measure.other_kinds or []),
             "partners": queries.public_partners().filter(tax_measures=measure),
             "facilities": queries.public_facilities().filter(tax_measures=measure),
@@ -191,6 +193,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "partners": queries.public_partners().filter(facilities=facility),
             "laws": queries.public_laws().filter(facilities=facility),
             "deadlines": queries.deadlines_of(facility, timezone.localdate()),
+            "affects": queries.affects_of(facility),
             "tax_measures": queries.public_tax_measures().filter(facilities=facility),
         },
     )
