@@ -91,6 +91,8 @@ def test_a_tracked_bill_gets_its_whole_history_and_a_second_run_changes_nothing(
     assert (review.kind, review.rada_value, review.our_value) == ("value_differs", "mps", "cabinet")
     assert law.rada_bill.initiators == ["Костенко Роман"]
     assert LawDocument.objects.filter(law=law).count() == 2
+    # The record's own history names the sync too.
+    assert law.history.latest().history_user.username == "rada-sync"
     events = Event.objects.filter(record_id=law.pk, type="law.status_changed")
     assert events.count() == 9 and {e.actor.username for e in events} == {"rada-sync"}
 

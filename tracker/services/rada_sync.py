@@ -14,13 +14,15 @@ Bills not tracked are matched against the suggestion rules and, if they match, w
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import IO, Any
 
 from django.conf import settings
@@ -30,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from tracker.models import (
     DatePrecision,
@@ -931,7 +934,28 @@ def sync_stream(
     return report
 
 
+@contextlib.contextmanager
+def _history_by(user: AbstractBaseUser) -> Iterator[None]:
+    """Records' own history (django-simple-history) names `user` for what the sync saves, as
+    it names the person of a request for the admin and the API."""
+    context = HistoricalRecords.context
+    had, before = hasattr(context, "request"), getattr(context, "request", None)
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if had:
+            context.request = before
+        else:
+            del context.request
+
+
 def _run(open_stream: Callable[[], IO[bytes]], report: Report, progress: Progress | None) -> None:
+    with _history_by(sync_user()):
+        _read(open_stream, report, progress)
+
+
+def _read(open_stream: Callable[[], IO[bytes]], report: Report, progress: Progress | None) -> None:
     sync = Sync(report=report)
     failure: DumpError | None = None
     with open_stream() as stream:
