@@ -327,3 +327,24 @@ def test_accepting_the_rada_s_number_keeps_ours_as_an_earlier_one(tmp_path, staf
     law.refresh_from_db()
     assert law.registration_number == "3100-д"
     assert list(law.other_numbers.values_list("number", flat=True)) == ["3100"]
+
+
+def test_imported_steps_are_planned_for_the_partners_who_may_see_them(tmp_path, germany, france):
+    from tracker.notifications import outbox
+    from tracker.services.subscriptions import email_subscription_create
+
+    for partner in (germany, france):
+        email_subscription_create(
+            partner=partner,
+            email=f"desk@{str(partner.code).lower()}.example",
+            event_types=["law.*"],
+        )
+    law = make_law(
+        registration_number="16000", partners=[germany], visibility=Visibility.RESTRICTED
+    )
+    sync_file(str(write(tmp_path / "d.json", [card(160, "16000", passings=[COMMITTEE_PHASE])])))
+    step_events = Event.objects.filter(record_id=law.pk, type="law.status_changed")
+    assert step_events.count() == 2  # registered, in committee
+    for event in step_events:
+        partners = {s.partner_id for s in outbox.matching_subscribers(event)}
+        assert partners == {germany.pk}
