@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.factories import make_law
+from tests.factories import make_law, make_user
 from tests.rada.dumps import BUDGET, COMMITTEE, card, phase, write
 from tracker.models import (
     DraftLaw,
@@ -25,6 +25,7 @@ from tracker.models import (
 from tracker.services.rada_dump import DumpError
 from tracker.services.rada_phases import EventOf, Step, meaning_of, normalize
 from tracker.services.rada_sync import sync_file
+from tracker.services.transitions import correct_entry
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -293,3 +294,34 @@ def test_a_phase_dated_in_the_future_is_left_for_later(tmp_path):
     run = sync_file(str(write(tmp_path / "d.json", [card(150, "8200", passings=passings)])))
     law.refresh_from_db()
     assert law.status == "in_committee" and "future" in run.report
+
+
+def test_the_rada_changing_a_date_the_sync_wrote_is_followed_one_staff_corrected_is_not(tmp_path):
+    law = make_law(registration_number="8300")
+    dump = tmp_path / "d.json"
+    write(dump, [card(160, "8300", passings=[phase("2025-03-05", "Опрацьовується в комітеті")])])
+    sync_file(str(dump))
+    write(dump, [card(160, "8300", passings=[phase("2025-03-06", "Опрацьовується в комітеті")])])
+    run = sync_file(str(dump))
+    step = StatusChange.objects.get(record_id=law.pk, to_status="in_committee", is_active=True)
+    assert step.occurred_on == datetime.date(2025, 3, 6)
+    assert step.recorded_by.username == "rada-sync" and step.corrects is not None
+    assert run.reviews_opened == 0
+    # Staff correct it; the Rada's next change of date is a question, not an overwrite.
+    editor = make_user(role="Editors")
+    correct_entry(
+        entry=step,
+        recorded_by=editor,
+        reason="The committee's letter is dated the 4th.",
+        changes={"occurred_on": datetime.date(2025, 3, 4)},
+    )
+    write(dump, [card(160, "8300", passings=[phase("2025-03-07", "Опрацьовується в комітеті")])])
+    sync_file(str(dump))
+    step = StatusChange.objects.get(record_id=law.pk, to_status="in_committee", is_active=True)
+    assert step.occurred_on == datetime.date(2025, 3, 4) and step.recorded_by == editor
+    review = RadaReview.objects.get(law=law, kind=ReviewKind.DATE_DIFFERS)
+    assert (review.rada_value, review.our_value, review.status_change) == (
+        "2025-03-07",
+        "2025-03-04",
+        step,
+    )
