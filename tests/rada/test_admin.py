@@ -152,3 +152,34 @@ def test_a_refused_action_is_a_form_error_and_nothing_changes(
     assert client.post(url, {"action": "accept"}).status_code == 403
     review.refresh_from_db()
     assert review.state == "open"
+
+
+def test_the_lists_run_the_same_queries_for_few_rows_or_many(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker.services.rada_sync import open_review
+
+    def add(count: int, start: int) -> None:
+        for i in range(start, start + count):
+            law = make_law(registration_number=str(17000 + i))
+            open_review(
+                law,
+                key="value:title_uk",
+                rada_value=f"T{i}",
+                kind="value_differs",
+                subject="title (Ukrainian)",
+                our_value="x",
+            )
+            SuggestedBill.objects.create(rada_id=900 + i, title=f"B{i}", law=law)
+
+    client.force_login(editor)
+    counts = []
+    for count, start in ((2, 0), (20, 2)):
+        add(count, start)
+        for name in ("radareview", "suggestedbill"):
+            url = reverse(f"admin:tracker_{name}_changelist")
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append((name, len(queries)))
+    assert counts[:2] == counts[2:]
