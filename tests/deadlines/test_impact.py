@@ -111,3 +111,46 @@ def test_the_record_page_shows_what_a_change_touches(client, world):
     assert "VAT relief" in touched and "Public plant" in touched
     assert "Germany: Shells financing" in touched
     assert "German plant" not in touched  # restricted: not on the public page
+
+
+def test_a_partner_subscribes_to_anything_that_affects_its_facilities(germany, france):
+    from django.core.exceptions import ValidationError
+
+    from tracker.models import Delivery
+    from tracker.notifications import outbox
+    from tracker.services.subscriptions import email_subscription_create
+
+    enabling = make_law(title_en="Enabling law")
+    unrelated = make_law(title_en="Unrelated law")
+    plant = make_facility(name_en="Plant in Germany", partners=[germany])
+    plant.enabling_laws.add(enabling)
+    for partner in (germany, france):
+        email_subscription_create(
+            partner=partner,
+            email=f"{str(partner.code).lower()}@example.org",
+            event_types=["*"],
+            record_type="my_facilities",
+        )
+    with pytest.raises(ValidationError):
+        email_subscription_create(
+            partner=france,
+            email="x@example.org",
+            event_types=["*"],
+            record_type="my_facilities",
+            record_id=plant.pk,
+        )
+
+    def told(event):
+        return {
+            d.partner_id for d in Delivery.objects.filter(pk__in=outbox.fan_out_event(event.pk))
+        }
+
+    today = datetime.date.today()
+    move(enabling, "registered", start=today - datetime.timedelta(days=3))
+    move(unrelated, "registered", start=today - datetime.timedelta(days=3))
+    record_update(record=plant, values={"description_en": "First workshop open"}, actor=None)
+    changes = Event.objects.filter(type__in=["law.status_changed", "facility.updated"])
+    by_record = {(e.record_type, e.record_id): told(e) for e in changes}
+    assert by_record[("law", enabling.pk)] == {germany.pk}
+    assert by_record[("law", unrelated.pk)] == set()
+    assert by_record[("facility", plant.pk)] == {germany.pk}

@@ -65,6 +65,19 @@ class SubscriptionBase(models.Model):
         )
 
 
+# A subscription's `record_type` may name this scope instead of a record type: events about
+# the partner country's own facilities, and events whose `affects` names one of them.
+MY_FACILITIES = "my_facilities"
+
+
+def facilities_touched(record_type: str, record_id: int | None, data: dict) -> set[int]:
+    """The facilities an event is about or touches (its `affects`)."""
+    touched = {item["id"] for item in data.get("affects", ()) if item.get("type") == "facility"}
+    if record_type == "facility" and record_id is not None:
+        touched.add(record_id)
+    return touched
+
+
 def subscription_wants(
     *,
     event_types: list[str],
@@ -75,6 +88,9 @@ def subscription_wants(
     """Whether a subscription with these filters wants an event (type, record type, record
     id); visibility aside."""
     event_type, event_record_type, event_record_id = event
+    if record_type == MY_FACILITIES:
+        # Which facilities are the partner's is checked with the event (outbox).
+        record_type, record_id = "", None
     if record_type and record_type != event_record_type:
         return False
     if record_id is not None and record_id != event_record_id:

@@ -23,9 +23,15 @@ from tracker.models import (
     DeliveryState,
     EmailSubscription,
     Event,
+    Facility,
     WebhookSubscription,
 )
-from tracker.models.notifications import new_message_id, subscription_wants
+from tracker.models.notifications import (
+    MY_FACILITIES,
+    facilities_touched,
+    new_message_id,
+    subscription_wants,
+)
 from tracker.ops import metrics
 from tracker.selectors import partners_told_of
 from tracker.services.subscriptions import disable_failing_subscriptions
@@ -153,12 +159,16 @@ def create_deliveries(event: Event, subscribers: Sequence[Subscriber]) -> None:
 
 def matching_subscribers(event: Event) -> list[Subscriber]:
     """Active subscriptions that want this event and whose partner may see its record (a
-    tombstone: whose partner is in its audience), in id order, webhooks first."""
+    tombstone: whose partner is in its audience), in id order, webhooks first. A subscription
+    to "anything that affects my facilities" wants it when the event is about, or touches,
+    a facility linked to its partner country."""
     if event.type == "webhook.test" or not payloads.is_partner_news(event):
         return []
-    wanted = Q(is_active=True) & (Q(record_type="") | Q(record_type=event.record_type))
-    candidates = [
-        Subscriber(pk, partner_id, model is WebhookSubscription)
+    wanted = Q(is_active=True) & (
+        Q(record_type="") | Q(record_type=event.record_type) | Q(record_type=MY_FACILITIES)
+    )
+    rows = [
+        (Subscriber(pk, partner_id, model is WebhookSubscription), record_type)
         for model in (WebhookSubscription, EmailSubscription)
         for pk, partner_id, event_types, record_type, record_id in model.objects.filter(wanted)
         .order_by("pk")
@@ -170,10 +180,26 @@ def matching_subscribers(event: Event) -> list[Subscriber]:
             event=(event.type, event.record_type, event.record_id),
         )
     ]
+    scoped = {s.partner_id for s, record_type in rows if record_type == MY_FACILITIES}
+    owners = _partners_with_facilities(event, scoped) if scoped else set()
+    candidates = [
+        s for s, record_type in rows if record_type != MY_FACILITIES or s.partner_id in owners
+    ]
     if not candidates:
         return []
     seeing = partners_told_of(event, {s.partner_id for s in candidates})
     return [s for s in candidates if s.partner_id in seeing]
+
+
+def _partners_with_facilities(event: Event, partner_ids: set[int]) -> set[int]:
+    """Which of `partner_ids` are linked to a facility the event is about or touches."""
+    touched = facilities_touched(event.record_type, event.record_id, event.data)
+    if event.audience_only or not touched:
+        return set()
+    links = Facility.partners.through.objects.filter(
+        facility_id__in=touched, partnercountry_id__in=partner_ids
+    )
+    return set(links.values_list("partnercountry_id", flat=True))
 
 
 @dataclass(frozen=True)

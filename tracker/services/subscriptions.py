@@ -25,7 +25,7 @@ from tracker.models import (
     PartnerCountry,
     WebhookSubscription,
 )
-from tracker.models.notifications import generate_secret
+from tracker.models.notifications import MY_FACILITIES, generate_secret
 from tracker.selectors import Viewer, visible_records
 
 from .events import emit_event
@@ -61,11 +61,17 @@ def _clean_record_filter(
     partner: PartnerCountry, record_type: str, record_id: int | None
 ) -> tuple[str, int | None]:
     record_type = record_type or ""
+    if record_type == MY_FACILITIES:
+        if record_id is not None:
+            raise ValidationError(
+                {"record_id": _("Anything that affects your facilities names no one record.")}
+            )
+        return record_type, None
     if record_type and record_type not in RECORD_MODELS:
         raise ValidationError(
             {
                 "record_type": _("Use one of %(types)s, or leave it empty.")
-                % {"types": ", ".join(RECORD_MODELS)}
+                % {"types": ", ".join([*RECORD_MODELS, MY_FACILITIES])}
             }
         )
     if record_id is not None:

@@ -14,6 +14,7 @@ from tracker.models import (
     EmailSubscription,
     WebhookSubscription,
 )
+from tracker.models.notifications import MY_FACILITIES
 from tracker.services.subscriptions import EVENT_TYPE_PATTERNS
 
 EVENT_TYPE_HELP = "Event types such as `law.status_changed`; `law.*` and `*` match several."
@@ -55,10 +56,12 @@ class SubscriptionFilterFields(serializers.Serializer):
         allow_empty=False, min_length=1, max_length=len(EVENT_TYPE_PATTERNS)
     )
     record_type = serializers.ChoiceField(
-        choices=list(RECORD_MODELS),
+        choices=[*RECORD_MODELS, MY_FACILITIES],
         required=False,
         allow_blank=True,
-        help_text="Only this record type.",
+        help_text="Only this record type; or `my_facilities`: anything that affects your "
+        "country's facilities (events about a facility linked to it, and events whose "
+        "`affects` names one).",
     )
     record_id = StrictIntegerField(
         required=False, allow_null=True, min_value=1, help_text="Only this record."
