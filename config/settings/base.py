@@ -211,6 +211,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": DEADLINES_ALERTS_SECONDS,
         "options": {"expires": DEADLINES_ALERTS_SECONDS},
     },
+    # Digest mails go out once a period is over; a run each quarter hour sends them soon
+    # after midnight (each period once, whatever the interval).
+    "email-digests": {
+        "task": "notifications.digests",
+        "schedule": 900.0,
+        "options": {"expires": 900.0},
+    },
 }
 # Webhook delivery (see tracker/notifications/).
 WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "15"))

@@ -84,13 +84,13 @@ class EmailSubscriptionAdmin(ServiceFormAdmin):
     list_filter = ("is_active", "language", "partner")
     search_fields = ("email", "description")
     list_select_related = ("partner",)
-    fields = ("partner", "email", "language", *SUBSCRIPTION_FIELDS)
+    fields = ("partner", "email", "language", "frequency", *SUBSCRIPTION_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
         return ("partner",) if obj else ()
 
     def save_model(self, request, obj, form, change):
-        values = _form_values(form, ("email", "language", *SUBSCRIPTION_FIELDS))
+        values = _form_values(form, ("email", "language", "frequency", *SUBSCRIPTION_FIELDS))
         with self._refusals():
             if change:
                 stored = EmailSubscription.objects.get(pk=obj.pk)

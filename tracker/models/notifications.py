@@ -135,10 +135,30 @@ class EmailLanguage(models.TextChoices):
     UKRAINIAN = "uk", _("Ukrainian")
 
 
+class EmailFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("One mail per change")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+
+
 class EmailSubscription(SubscriptionBase):
     email = models.EmailField(_("e-mail"))
     language = models.CharField(
         _("language"), max_length=2, choices=EmailLanguage.choices, default=EmailLanguage.ENGLISH
+    )
+    frequency = models.CharField(
+        _("how often"),
+        max_length=16,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.IMMEDIATE,
+        db_default=EmailFrequency.IMMEDIATE,
+        help_text=_("A digest sends one mail per day or week instead of one per change."),
+    )
+    digest_sent_until = models.DateTimeField(
+        _("digest sent up to"),
+        null=True,
+        blank=True,
+        help_text=_("The end of the last period a digest was sent for."),
     )
 
     class Meta:
@@ -243,3 +263,28 @@ class Delivery(models.Model):
     @property
     def channel(self) -> WebhookSubscription | EmailSubscription:
         return self.subscription if self.subscription_id else self.email_subscription
+
+
+class DigestSent(models.Model):
+    """A digest mail sent for one subscription and period: never sent twice for a period."""
+
+    subscription = models.ForeignKey(
+        EmailSubscription, on_delete=models.CASCADE, related_name="digests"
+    )
+    period_start = models.DateTimeField(_("period from"))
+    period_end = models.DateTimeField(_("period to"))
+    changes = models.PositiveIntegerField(_("changes"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"], name="digest_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.period_start:%Y-%m-%d}"

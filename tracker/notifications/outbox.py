@@ -21,6 +21,7 @@ from django.utils import timezone
 from tracker.models import (
     Delivery,
     DeliveryState,
+    EmailFrequency,
     EmailSubscription,
     Event,
     Facility,
@@ -157,6 +158,10 @@ def create_deliveries(event: Event, subscribers: Sequence[Subscriber]) -> None:
         )
 
 
+# Digest subscriptions get one mail per period (`digests`), never one per event.
+_DIGESTS = {EmailSubscription: {"frequency__in": [EmailFrequency.DAILY, EmailFrequency.WEEKLY]}}
+
+
 def matching_subscribers(event: Event) -> list[Subscriber]:
     """Active subscriptions that want this event and whose partner may see its record (a
     tombstone: whose partner is in its audience), in id order, webhooks first. A subscription
@@ -171,6 +176,7 @@ def matching_subscribers(event: Event) -> list[Subscriber]:
         (Subscriber(pk, partner_id, model is WebhookSubscription), record_type)
         for model in (WebhookSubscription, EmailSubscription)
         for pk, partner_id, event_types, record_type, record_id in model.objects.filter(wanted)
+        .exclude(**_DIGESTS.get(model, {"pk__in": []}))
         .order_by("pk")
         .values_list("pk", "partner_id", "event_types", "record_type", "record_id")
         if subscription_wants(

@@ -14,7 +14,7 @@ from celery.signals import worker_init
 from tracker.services.deadlines import send_deadline_alerts
 from tracker.services.rada_fetch import sync_url
 
-from . import delivery, outbox, queue
+from . import delivery, digests, outbox, queue
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,13 @@ def deadline_alerts() -> dict[str, int]:
     """Announce deadlines coming near and deadlines missed (each once; a re-run, or a run
     after downtime, sends only what was not sent yet)."""
     return send_deadline_alerts()
+
+
+@shared_task(name="notifications.digests")
+def send_digests() -> int:
+    """Daily and weekly digests of every period completed and not yet sent (a run after
+    downtime catches up; nothing is sent twice)."""
+    return digests.send_due_digests()
 
 
 # The daily sync with the Rada's open data (scheduled in config/celery_app.py when

@@ -19,6 +19,7 @@ from tracker.models import (
     RECORD_MODELS,
     Delivery,
     DeliveryState,
+    EmailFrequency,
     EmailLanguage,
     EmailSubscription,
     Event,
@@ -246,6 +247,17 @@ def _clean_email(email: Any) -> str:
     return email
 
 
+def _clean_frequency(frequency: Any) -> str:
+    if frequency not in EmailFrequency.values:
+        raise ValidationError(
+            {
+                "frequency": _("Use one of %(values)s.")
+                % {"values": ", ".join(EmailFrequency.values)}
+            }
+        )
+    return frequency
+
+
 def _clean_language(language: Any) -> str:
     if language not in EmailLanguage.values:
         raise ValidationError(
@@ -264,12 +276,14 @@ def email_subscription_create(
     record_type: str = "",
     record_id: int | None = None,
     is_active: bool = True,
+    frequency: str = EmailFrequency.IMMEDIATE,
 ) -> EmailSubscription:
     record_type, record_id = _clean_record_filter(partner, record_type, record_id)
     subscription = EmailSubscription(
         partner=partner,
         email=_clean_email(email),
         language=_clean_language(language),
+        frequency=_clean_frequency(frequency),
         event_types=_clean_event_types(event_types),
         description=(description or "").strip(),
         record_type=record_type,
@@ -286,12 +300,21 @@ def email_subscription_create(
 def email_subscription_update(
     *, subscription: EmailSubscription, values: dict[str, Any]
 ) -> EmailSubscription:
-    """Change email, language, event_types, description, record filter or active flag."""
-    _refuse_unknown(values, {"email", "language"})
+    """Change email, language, frequency, event_types, description, record filter or active
+    flag. A subscription that becomes a digest starts with the running period."""
+    _refuse_unknown(values, {"email", "language", "frequency"})
     if "email" in values:
         subscription.email = _clean_email(values["email"])
     if "language" in values:
         subscription.language = _clean_language(values["language"])
+    if "frequency" in values:
+        frequency = _clean_frequency(values["frequency"])
+        if frequency != subscription.frequency:
+            from .digests import period_start  # digests imports this module
+
+            # Nothing from before the change: the first digest covers the running period.
+            subscription.digest_sent_until = period_start(timezone.now(), frequency)
+        subscription.frequency = frequency
     return _apply_common_and_save(subscription, values)
 
 

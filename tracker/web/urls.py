@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, unsubscribe, views
 
 app_name = "web"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("partners/<int:pk>/", views.partner_detail, name="partner-detail"),
     path("feeds/status-changes.atom", feeds.status_changes_feed, name="feed-atom"),
     path("feeds/next-steps.ics", feeds.next_steps_calendar, name="feed-ics"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_view, name="unsubscribe"),
 ]

@@ -10,6 +10,7 @@ from tracker.models import (
     RECORD_MODELS,
     Delivery,
     DeliveryState,
+    EmailFrequency,
     EmailLanguage,
     EmailSubscription,
     WebhookSubscription,
@@ -153,6 +154,13 @@ class DeliveryPageOutput(serializers.Serializer):
 class EmailSubscriptionInput(SubscriptionFilterFields):
     email = serializers.EmailField()
     language = serializers.ChoiceField(choices=EmailLanguage.choices, required=False)
+    frequency = serializers.ChoiceField(
+        choices=EmailFrequency.choices,
+        required=False,
+        help_text="`immediate` (default): one mail per change; `daily` or `weekly`: one digest "
+        "per day or week (what changed, what is due, what was missed), with a link that "
+        "unsubscribes without logging in.",
+    )
 
 
 class EmailSubscriptionOutput(serializers.ModelSerializer):
@@ -164,6 +172,7 @@ class EmailSubscriptionOutput(serializers.ModelSerializer):
             "id",
             "email",
             "language",
+            "frequency",
             "event_types",
             "record_type",
             "record_id",
