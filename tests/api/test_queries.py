@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_facility, make_law, make_partner, make_tax_measure, move
-from tracker.models import Agreement, Visibility
+from tracker.models import Agreement, LawRelation, RelationKind, Visibility
 
 LISTS = [
     "/api/v1/laws/",
@@ -116,3 +116,40 @@ def test_details_do_not_query_per_related_record(many_records, de_client, url):
             assert de_client.get(f"{url}{pk}/").status_code == 200
         counts.add(len(queries))
     assert len(counts) == 1
+
+
+@pytest.mark.django_db
+def test_a_law_detail_costs_the_same_queries_however_much_it_holds(
+    germany, france, de_client, settings
+):
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    bare = make_law(visibility=Visibility.PUBLIC)
+    full = make_law(visibility=Visibility.PUBLIC)
+    seen = make_law(visibility=Visibility.PUBLIC)
+    unseen = make_law(visibility=Visibility.RESTRICTED, partners=[france])
+    for n in range(3):
+        full.documents.create(kind="text", title=f"Draft {n}", url=f"https://rada.example/{n}")
+        full.other_numbers.create(number=f"{1000 + n}")
+        full.other_committees.create(name=f"Committee {n}")
+        full.entries_into_force.create(provisions=f"Section {n}", condition="On EU accession")
+        make_tax_measure(visibility=Visibility.PUBLIC, legal_basis=full)
+        make_facility(visibility=Visibility.PUBLIC).enabling_laws.add(full)
+    make_tax_measure(visibility=Visibility.RESTRICTED, partners=[france], legal_basis=full)
+    LawRelation.objects.create(law=full, other=seen, kind=RelationKind.ALTERNATIVE_TO)
+    LawRelation.objects.create(law=unseen, other=full, kind=RelationKind.ALTERNATIVE_TO)
+    LawRelation.objects.create(law=full, other=unseen, kind=RelationKind.PACKAGE_WITH)
+    de_client.get(f"/api/v1/laws/{bare.pk}/")  # warm up: key last-used stamp
+
+    counts = []
+    for law in (bare, full):
+        with CaptureQueriesContext(connection) as queries:
+            body = de_client.get(f"/api/v1/laws/{law.pk}/").json()
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert (len(body["documents"]), len(body["other_committees"])) == (3, 3)
+    assert [n["number"] for n in body["registration_numbers"]] == ["1000", "1001", "1002"]
+    assert len(body["entries_into_force"]) == 3
+    assert (len(body["tax_measures"]), len(body["facilities"])) == (3, 3)
+    # Only the relation to a bill Germany may see, from this side.
+    assert [(r["direction"], r["law"]["id"]) for r in body["relations"]] == [("outgoing", seen.pk)]

@@ -57,6 +57,7 @@ from .fields import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
+    url_prefix,
 )
 
 
@@ -681,29 +682,44 @@ class LawRelationSerializer(serializers.Serializer):
     law = LawSummarySerializer(read_only=True, help_text="The other bill.")
 
 
-def law_relations(law) -> list[dict[str, Any]]:
-    """Both ends of the bill's relations, each read from this bill (prefetched, visible only)."""
-    outgoing = [
-        {
-            "kind": r.kind,
-            "label": str(RelationKind(r.kind).label),
-            "direction": "outgoing",
-            "note": r.note,
-            "law": r.other,
-        }
-        for r in law.visible_relations
+class RowsField(serializers.Field):
+    """A list the query already built in its final shape (`selectors`' `JSONRows`): written
+    as it is. `with_url` puts each row's record URL after its id, as a summary shows it."""
+
+    def __init__(self, *, with_url: str | None = None, **kwargs: Any) -> None:
+        self.with_url = with_url
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.with_url:
+            return rows
+        prefix = url_prefix(self.context.get("request"), self.with_url)
+        return [{"id": row["id"], "url": f"{prefix}{row['id']}/", **row} for row in rows]
+
+
+def rows_field(schema: serializers.Serializer, **kwargs: Any) -> RowsField:
+    """A `RowsField` documented as `schema`."""
+    return extend_schema_field(schema)(type("RowsField", (RowsField,), {}))(**kwargs)
+
+
+def law_relations(law, request) -> list[dict[str, Any]]:
+    """Both ends of the bill's relations, each read from this bill (the rows `api_laws`
+    annotated: visible bills only)."""
+    prefix = url_prefix(request, "api:law-detail")
+
+    def relation(row: dict[str, Any], label: str, direction: str) -> dict[str, Any]:
+        kind, note, other = row.pop("kind"), row.pop("note"), row
+        other = {"id": other["id"], "url": f"{prefix}{other['id']}/", **other}
+        return {"kind": kind, "label": label, "direction": direction, "note": note, "law": other}
+
+    return [
+        relation(dict(row), str(RelationKind(row["kind"]).label), "outgoing")
+        for row in law.relation_rows
+    ] + [
+        relation(dict(row), str(RELATION_INVERSE_LABELS[RelationKind(row["kind"])]), "incoming")
+        for row in law.inverse_relation_rows
     ]
-    incoming = [
-        {
-            "kind": r.kind,
-            "label": str(RELATION_INVERSE_LABELS[RelationKind(r.kind)]),
-            "direction": "incoming",
-            "note": r.note,
-            "law": r.law,
-        }
-        for r in law.visible_inverse_relations
-    ]
-    return outgoing + incoming
 
 
 class LawSerializer(RecordSerializer):
@@ -747,16 +763,22 @@ class LawDetailSerializer(LawSerializer):
     registration_numbers = serializers.SerializerMethodField(
         help_text="Every number the bill has had: the current one first, then earlier ones."
     )
-    other_committees = LawCommitteeSerializer(many=True, read_only=True)
+    other_committees = rows_field(LawCommitteeSerializer(many=True), source="committee_rows")
     relations = serializers.SerializerMethodField(
         help_text="Related bills you may see, from both ends of each relation."
     )
-    entries_into_force = EntryIntoForceSerializer(many=True, read_only=True)
-    documents = LawDocumentSerializer(many=True, read_only=True)
-    tax_measures = TaxMeasureSummarySerializer(
-        source="visible_tax_measures", many=True, read_only=True
+    entries_into_force = rows_field(
+        EntryIntoForceSerializer(many=True), source="entry_into_force_rows"
     )
-    facilities = FacilitySummarySerializer(source="visible_facilities", many=True, read_only=True)
+    documents = rows_field(LawDocumentSerializer(many=True), source="document_rows")
+    tax_measures = rows_field(
+        TaxMeasureSummarySerializer(many=True),
+        source="tax_measure_rows",
+        with_url="api:tax-measure-detail",
+    )
+    facilities = rows_field(
+        FacilitySummarySerializer(many=True), source="facility_rows", with_url="api:facility-detail"
+    )
     internal_notes = _staff_only(serializers.CharField(required=False))
 
     @extend_schema_field(RegistrationNumberSerializer(many=True))
@@ -770,15 +792,12 @@ class LawDetailSerializer(LawSerializer):
                     "current": True,
                 }
             )
-        numbers += [
-            {"number": n.number, "registered_on": n.registered_on, "current": False}
-            for n in obj.other_numbers.all()
-        ]
-        return RegistrationNumberSerializer(numbers, many=True).data
+        numbers = RegistrationNumberSerializer(numbers, many=True).data
+        return numbers + [{**row, "current": False} for row in obj.number_rows]
 
     @extend_schema_field(LawRelationSerializer(many=True))
     def get_relations(self, obj) -> list[dict[str, Any]]:
-        return LawRelationSerializer(law_relations(obj), many=True, context=self.context).data
+        return law_relations(obj, self.context.get("request"))
 
 
 # --- Tax measures ------------------------------------------------------------------------

@@ -116,7 +116,12 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         pk = int(self.kwargs["pk"])
         if pk > MAX_ID:
             raise exceptions.NotFound()
-        record = get_object_or_404(self.get_queryset(), pk=pk)
+        if self.action == "retrieve":
+            record = selectors.api_record(self.model, self.viewer, pk)
+            if record is None:
+                raise exceptions.NotFound()
+        else:
+            record = get_object_or_404(self.get_queryset(), pk=pk)
         self.check_object_permissions(self.request, record)
         return record
 
@@ -204,7 +209,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return step
 
     def _detail(self, record: TrackedRecord, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.api_records(self.model, self.viewer, detail=True).get(pk=record.pk)
+        fresh = selectors.api_record(self.model, self.viewer, record.pk)
         body = self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
         return Response(body, status=code)
 
