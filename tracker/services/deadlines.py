@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -287,8 +288,20 @@ def send_deadline_alerts(
     days_before = approaching_days() if days_before is None else days_before
     horizon = today + datetime.timedelta(days=days_before)
     sent = {APPROACHING: 0, MISSED: 0}
-    candidates = Deadline.objects.filter(due_on__isnull=False, due_on__lte=horizon).order_by(
-        "due_on", "id"
+
+    def already(kind: str) -> Exists:
+        return Exists(
+            DeadlineAlert.objects.filter(key=OuterRef("key"), kind=kind, due_on=OuterRef("due_on"))
+        )
+
+    # Only what is still to be sent: a deadline missed long ago costs nothing on later runs.
+    candidates = (
+        Deadline.objects.filter(due_on__isnull=False, due_on__lte=horizon)
+        .filter(
+            (Q(due_on__gte=today) & ~already(AlertKind.APPROACHING))
+            | (Q(due_on__lt=today, obliged=True) & ~already(AlertKind.MISSED))
+        )
+        .order_by("due_on", "id")
     )
     for row in candidates.iterator():
         if row.due_on >= today:
