@@ -12,7 +12,10 @@ from tracker.models import DraftLaw, RadaReview, RadaSuggestionRule, StatusChang
 from tracker.services.rada_sync import sync_file
 from tracker.services.transitions import record_transition
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 D = datetime.date
 
