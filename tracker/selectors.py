@@ -28,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from tracker.models import (
@@ -175,6 +176,39 @@ def visible_events(viewer: Viewer) -> QuerySet[Event]:
     audience only) is seen by the partner countries of its audience and by staff alone."""
     # The condition depends on the viewer only; building it is most of a feed page's work.
     return _visible_events(viewer).all()
+
+
+def feed_events(viewer: Viewer) -> QuerySet[Event]:
+    """`visible_events` for a query of its own (the change feed, one event), never for a
+    subquery: the condition is compiled to SQL once per viewer, not on every page."""
+    return _feed_events(viewer, connection.alias).all()
+
+
+@functools.lru_cache(maxsize=1024)
+def _feed_events(viewer: Viewer, alias: str) -> QuerySet[Event]:
+    return _precompiled(_visible_events(viewer), alias).order_by("id")
+
+
+def listed_records(model: type[R], viewer: Viewer) -> QuerySet[R]:
+    """`visible_records` for a query of its own (an API list page), never for a subquery:
+    the condition is compiled to SQL once per viewer, not on every page."""
+    return _listed_records(model, viewer, connection.alias).all()
+
+
+@functools.lru_cache(maxsize=4096)
+def _listed_records(model: type[R], viewer: Viewer, alias: str) -> QuerySet[R]:
+    return _precompiled(visible_records(model, viewer), alias)
+
+
+def _precompiled(queryset: QuerySet[R], alias: str) -> QuerySet[R]:
+    """The rows of `queryset`, its WHERE clause compiled to SQL now, for queries whose main
+    table is the same (never a subquery: its aliases would not follow). A visibility
+    condition costs more to compile than its query costs to run."""
+    query = queryset.query
+    if not query.where:
+        return queryset
+    sql, params = query.get_compiler(using=alias).compile(query.where)
+    return queryset.model.objects.filter(RawSQL(sql, tuple(params), output_field=BooleanField()))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -47,7 +47,7 @@ def test_unexpected_failure_is_a_500_problem(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(selectors, "visible_records", boom)
+    monkeypatch.setattr(selectors, "listed_records", boom)
     client = APIClient(raise_request_exception=False)
     body = _assert_problem(client.get("/api/v1/laws/"), 500)
     assert "simulated" not in body["detail"]

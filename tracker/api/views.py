@@ -96,7 +96,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if self.action == "retrieve":
             return selectors.api_records(self.model, self.viewer, detail=True)
-        return selectors.visible_records(self.model, self.viewer)
+        return selectors.listed_records(self.model, self.viewer)
 
     def get_serializer_class(self):
         post = self.request is not None and self.request.method == "POST"
@@ -747,7 +747,7 @@ class EventViewSet(ApiViewMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        return selectors.visible_events(self.viewer)
+        return selectors.feed_events(self.viewer)
 
     def record_url_prefixes(self) -> dict[str, str]:
         return {kind: url_prefix(self.request, name) for kind, name in RECORD_DETAIL_VIEWS.items()}
