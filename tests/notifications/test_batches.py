@@ -53,8 +53,22 @@ def test_fan_out_queues_batches_not_one_message_per_delivery(receiver, no_broker
     assert not [name for name, _, _ in no_broker if name == "notifications.deliver"]
 
 
+def test_the_first_part_of_a_fan_out_is_small_so_sending_starts_at_once(
+    receiver, no_broker, settings
+):
+    settings.WEBHOOKS_BATCH_SIZE = 250
+    settings.WEBHOOKS_BATCH_THREADS = 4
+    germany = make_partner("DE")
+    for n in range(30):
+        subscribe(germany, receiver.url(f"/{n}"))
+    ids = planned_deliveries(make_law())
+    batches = [args for name, args, _ in no_broker if name == "notifications.deliver_batch"]
+    # Two sends for each place of a batch first, then the rest as one batch.
+    assert batches == [ids[:8], ids[8:]]
+
+
 @committing
-def test_the_first_batch_is_queued_before_the_rest_is_written_and_a_cut_fan_out_is_finished(
+def test_the_first_part_is_queued_before_the_rest_is_written_and_a_cut_fan_out_is_finished(
     receiver, no_broker, settings, monkeypatch
 ):
     settings.WEBHOOKS_BATCH_SIZE = 2
@@ -63,12 +77,18 @@ def test_the_first_batch_is_queued_before_the_rest_is_written_and_a_cut_fan_out_
     move(make_law(), "registered")
     event = Event.objects.get(type="law.status_changed")
 
-    def cut(*args, **kwargs):
-        raise RuntimeError("worker lost")
+    written = []
+    real_write = outbox._write_part
 
-    # The worker dies after the first batch's deliveries committed, before the rest.
+    def write_one_part_then_die(*args, **kwargs):
+        if written:
+            raise RuntimeError("worker lost")
+        written.append(real_write(*args, **kwargs))
+        return written[0]
+
+    # The worker dies after the first part's deliveries committed, before the rest.
     with monkeypatch.context() as patched:
-        patched.setattr(outbox, "_finish_fan_out", cut)
+        patched.setattr(outbox, "_write_part", write_one_part_then_die)
         with pytest.raises(RuntimeError):
             outbox.fan_out_event(event.pk)
     first = list(Delivery.objects.filter(event=event).order_by("pk"))

@@ -59,6 +59,11 @@ def batch_size() -> int:
     return max(1, int(settings.WEBHOOKS_BATCH_SIZE))
 
 
+def first_part_size() -> int:
+    """The deliveries a fan-out writes and queues first: two for each place of a batch."""
+    return min(batch_size(), 2 * batch_threads())
+
+
 def max_send_rounds() -> int:
     """How many rounds of sends, one after the other, a batch may start: as many as fit in
     the task's soft time limit if every endpoint hangs until the timeout."""
