@@ -57,47 +57,30 @@ def enqueue_fan_out(event_id: int) -> None:
 def fan_out_event(event_id: int) -> list[int]:
     """Create the deliveries of one event; returns their ids (empty if already done).
 
-    The deliveries are written in parts, each committed and queued before the next is
-    written, so sending starts while the rest of a large fan-out is still being written. The
-    first part is small (`config.first_part_size()`: a few sends for each place of a batch),
-    so the first deliveries leave soon after the commit however many subscribers there are.
-    The event is marked done with the last part; a fan-out cut short is finished by the
-    sweep, and rows already written are left alone.
+    The deliveries are written in two parts, the first committed and queued before the rest
+    is written, so sending starts while the rest of a large fan-out is still being written.
+    The first part is small (`config.first_part_size()`: a few sends for each place of a
+    batch), so the first deliveries leave soon after the commit however many subscribers
+    there are. The event is marked done with the rest, which is queued in batches; a fan-out
+    cut short is finished by the sweep, and rows already written are left alone.
     """
     with transaction.atomic():
         event = _lock_unfanned(event_id)
         if event is None:
             return []
-        parts = _parts(matching_subscribers(event))
-        if len(parts) == 1:
-            return _finish_fan_out(event, parts[0])
-        queued = _write_part(event, parts[0], frozenset())
-    for part in parts[1:-1]:
-        with transaction.atomic():
-            if _lock_unfanned(event_id) is None:
-                return queued  # another run finished it meanwhile
-            queued += _write_part(event, part, frozenset(queued))
+        subscribers = matching_subscribers(event)
+        size = config.first_part_size()
+        first, rest = subscribers[:size], subscribers[size:]
+        if not rest:
+            return _finish_fan_out(event, first)
+        create_deliveries(event, first)
+        ids = _pending_ids(event)
+        transaction.on_commit(lambda: enqueue_deliveries(ids))
     with transaction.atomic():
         event = _lock_unfanned(event_id)
         if event is None:
-            return queued
-        return _finish_fan_out(event, parts[-1], queued=set(queued))
-
-
-def _parts(subscribers: list[Subscriber]) -> list[list[Subscriber]]:
-    """`subscribers` in the parts a fan-out writes: a small first one, then batches."""
-    first, size = config.first_part_size(), config.batch_size()
-    return [subscribers[:first]] + [
-        subscribers[start : start + size] for start in range(first, len(subscribers), size)
-    ]
-
-
-def _write_part(event: Event, subscribers: Sequence[Subscriber], queued: Set[int]) -> list[int]:
-    """Write one part's deliveries; once committed, queue those pending and not `queued`."""
-    create_deliveries(event, subscribers)
-    ids = [pk for pk in _pending_ids(event) if pk not in queued]
-    transaction.on_commit(lambda: enqueue_deliveries(ids))
-    return ids
+            return ids  # another run finished it meanwhile
+        return _finish_fan_out(event, rest, queued=set(ids))
 
 
 def _lock_unfanned(event_id: int) -> Event | None:
