@@ -32,7 +32,7 @@ from tracker.services.rada_review import (
     keep_ours,
 )
 from tracker.services.rada_sync import sync_file
-from tracker.services.transitions import record_transition
+from tracker.services.transitions import correct_entry, record_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -348,3 +348,24 @@ def test_imported_steps_are_planned_for_the_partners_who_may_see_them(tmp_path, 
     for event in step_events:
         partners = {s.partner_id for s in outbox.matching_subscribers(event)}
         assert partners == {germany.pk}
+
+
+def test_a_difference_fixed_by_hand_leaves_the_queue(tmp_path, staff):
+    law = _staff_law_in_committee(staff)
+    dump = write(tmp_path / "d.json", [card(80, "3000", passings=[COMMITTEE_PHASE])])
+    sync_file(str(dump))
+    assert RadaReview.objects.filter(law=law, kind=ReviewKind.DATE_DIFFERS).exists()
+    correct_entry(
+        entry=_in_committee(law),
+        recorded_by=staff,
+        reason="Checked the card.",
+        changes={"occurred_on": D(2025, 3, 5)},
+    )
+    sync_file(str(dump))
+    assert not RadaReview.objects.filter(law=law, kind=ReviewKind.DATE_DIFFERS).exists()
+    # A decided one stays: keeping ours is remembered.
+    kept = RadaReview.objects.get(law=law, key="value:title_uk")
+    keep_ours(review=kept, user=staff)
+    sync_file(str(dump))
+    kept.refresh_from_db()
+    assert kept.state == "kept"

@@ -333,6 +333,7 @@ class Sync:
         applied = bill.applied.get(name)
         if text == our_text:
             bill.applied[name] = text
+            self.gone(law, f"value:{name}")
             return
         if our_text and our_text != applied:
             if name not in UNREVIEWED_FIELDS:
@@ -591,6 +592,7 @@ class Sync:
 
     def _compare_date(self, law: DraftLaw, row: RadaPhase, entry: Any, phase: Any, card: Card):
         if phase.on is None or entry.occurred_on == phase.on:
+            self.gone(law, f"date:{row.key}")
             return
         if entry.recorded_by_id == self.user.pk and entry.corrects_id is None:
             # The sync's own entry: the Rada changed its date, follow it.
@@ -617,6 +619,13 @@ class Sync:
         )
 
     def _not_in_card(self, law: DraftLaw, claimed: set[int], card: Card) -> None:
+        # A step asked about that is now the card's, or no longer on the timeline: settled.
+        for review in RadaReview.objects.filter(
+            law=law, state=ReviewState.OPEN, key__startswith="missing:step:"
+        ).select_related("status_change"):
+            step = review.status_change
+            if step is None or not step.is_active or step.pk in claimed:
+                review.delete()
         for entry in active_entries(law):
             if (
                 isinstance(entry, StatusChange)
@@ -638,6 +647,11 @@ class Sync:
                 )
 
     # --- differences ---------------------------------------------------------------------
+
+    def gone(self, law: DraftLaw, key: str) -> None:
+        """The difference `key` no longer exists (staff fixed it by hand, or the Rada did):
+        a review nobody decided is dropped, a decided one stays as it was."""
+        RadaReview.objects.filter(law=law, key=key, state=ReviewState.OPEN).delete()
 
     def review(self, law: DraftLaw, *, key: str, rada_value: str, **values: Any) -> None:
         """Open (or reopen, when the Rada's side changed) the review `key` of `law`."""
