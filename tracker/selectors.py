@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Exists,
     F,
     OuterRef,
@@ -700,18 +701,25 @@ def affected_by(record_type: str, record_id: int | None) -> list[dict]:
 
 
 def affects_seen_by(viewer: Viewer, affects_lists: list[list[dict]]) -> set[tuple[str, int]]:
-    """Which of the items of `affects_lists` (one per event) `viewer` may see: a query per
-    kind of item present, whatever the number of events."""
-    wanted: dict[str, set[int]] = {}
+    """Which of the items of `affects_lists` (one per event) `viewer` may see: one query,
+    whatever the number of events and items (a feed page costs the same at any size)."""
+    wanted: dict[str, set[int]] = {"tax_measure": set(), "facility": set(), "partner": set()}
     for affects in affects_lists:
         for item in affects:
-            key = "partner" if item["type"] == "programme" else item["type"]
-            wanted.setdefault(key, set()).add(item["partner" if key == "partner" else "id"])
-    seen: set[tuple[str, int]] = set()
-    for key, ids in wanted.items():
-        model = RECORD_MODELS[key]
-        for pk in visible_records(model, viewer).filter(pk__in=ids).values_list("pk", flat=True):
-            seen.add((key, pk))
+            if item["type"] == "programme":
+                wanted["partner"].add(item["partner"])
+            elif item["type"] in wanted:
+                wanted[item["type"]].add(item["id"])
+    parts = [
+        visible_records(RECORD_MODELS[key], viewer)
+        # Id 0 never exists: the query has the same shape with nothing to look for.
+        .filter(pk__in=sorted(ids) or [0])
+        .order_by()
+        .annotate(affected_kind=Value(key, output_field=CharField()))
+        .values_list("affected_kind", "pk")
+        for key, ids in wanted.items()
+    ]
+    seen = set(parts[0].union(*parts[1:], all=True))
     result = set()
     for affects in affects_lists:
         for item in affects:
