@@ -110,3 +110,14 @@ def test_the_command_recomputes_and_sends_once():
     assert "1 approaching and 0 missed alerts sent." in out.getvalue()
     assert "0 approaching and 0 missed alerts sent." in out.getvalue()
     assert len(alerts()) == 1
+
+
+def test_two_runs_racing_for_the_same_alert_send_it_once():
+    # Both runs found the deadline still to announce; the unique key lets one of them in.
+    from tracker.services.deadlines import _alert
+
+    law = make_law(planned_next_step="Vote", planned_next_step_on=TODAY + DAY)
+    row = Deadline.objects.get(record_id=law.pk)
+    assert _alert(row, "approaching", TODAY) is True
+    assert _alert(row, "approaching", TODAY) is False
+    assert len(alerts()) == 1 and DeadlineAlert.objects.get().event == alerts()[0]
