@@ -396,8 +396,29 @@ def api_laws(viewer: Viewer, *, detail: bool = False) -> QuerySet[DraftLaw]:
                 visible_facilities(viewer).filter(enabling_laws=law).order_by("id"),
                 **{name: name for name in FACILITY_SUMMARY_ROW},
             ),
+            # The law's deadlines (`DeadlinesField` presents them as of today).
+            deadline_rows=JSONRows(
+                Deadline.objects.filter(record_type=DraftLaw.record_type, record_id=law).order_by(
+                    F("due_on").asc(nulls_last=True), "id"
+                ),
+                **{name: name for name in DEADLINE_ROW},
+            ),
         )
     return laws
+
+
+# What `tracker.deadlines.present` reads of a stored deadline.
+DEADLINE_ROW = (
+    "key",
+    "kind",
+    "label",
+    "due_on",
+    "unknown_because",
+    "counts_from",
+    "legal_basis",
+    "source_url",
+    "obliged",
+)
 
 
 # What a summary of a related record shows, in the order the API writes it (its URL goes
@@ -489,6 +510,7 @@ LAW_DETAIL_ROWS = (
     "inverse_relation_rows",
     "tax_measure_rows",
     "facility_rows",
+    "deadline_rows",
 )
 
 

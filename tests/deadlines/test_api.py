@@ -109,3 +109,32 @@ def test_lists_with_deadlines_run_constant_queries(api_client_for, germany, url)
     add(20)
     many, shown_many = count()
     assert shown_many > shown_few and few == many
+
+
+def test_a_laws_detail_reads_its_deadlines_with_the_law(api_client_for, germany):
+    client = api_client_for(germany)
+    bare = make_law()
+    busy = make_law(planned_next_step="Vote", planned_next_step_on=TODAY + 2 * DAY)
+    manual_deadline_create(
+        record=busy,
+        actor=None,
+        title="Committee conclusion",
+        due_on=TODAY - DAY,
+        legal_basis="Rules of Procedure",
+        source_url="https://example.org/rules",
+    )
+
+    def count(law):
+        client.get(f"/api/v1/laws/{law.pk}/")
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(f"/api/v1/laws/{law.pk}/").json()
+        return len(queries), body["deadlines"]
+
+    bare_queries, none = count(bare)
+    busy_queries, deadlines = count(busy)
+    assert none == [] and bare_queries == busy_queries
+    assert [(d["state"], d["title"]) for d in deadlines] == [
+        ("overdue", "Committee conclusion"),
+        ("running", "Planned next step: Vote"),
+    ]
+    assert deadlines[0]["counts_from"][0]["what"] == "set_by_staff"

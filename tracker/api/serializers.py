@@ -9,6 +9,8 @@ is staff; in the schema they are optional properties.
 from __future__ import annotations
 
 import datetime
+import json
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
@@ -574,9 +576,28 @@ class DeadlinesField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, obj) -> list[dict[str, Any]]:
+        stored = getattr(obj, "deadline_rows", None)
+        if stored is not None:  # read with the record itself (a law's detail)
+            return present_deadlines([_stored_deadline(row) for row in stored])
         viewer = self.context.get("viewer") or selectors.Viewer.public()
         rows = selectors.deadlines_of_records(viewer, obj.record_type, [obj.pk]).get(obj.pk, [])
         return present_deadlines(rows)
+
+
+def _stored_deadline(row: dict[str, Any]) -> SimpleNamespace:
+    """A deadline as a JSON row of the record's own query reads it, typed as the model."""
+    counts_from = row["counts_from"]
+    if isinstance(counts_from, str):  # SQLite nests a JSON column as its text
+        counts_from = json.loads(counts_from)
+    due_on = row["due_on"]
+    return SimpleNamespace(
+        **{
+            **row,
+            "due_on": datetime.date.fromisoformat(due_on) if due_on else None,
+            "counts_from": counts_from,
+            "obliged": bool(row["obliged"]),
+        }
+    )
 
 
 class RecordSerializer(serializers.Serializer):
