@@ -107,3 +107,21 @@ def test_calendar_has_one_event_per_deadline_and_moves_it_with_the_same_uid(clie
     assert moved["DTSTART;VALUE=DATE"] == (TODAY + 13 * DAY).strftime("%Y%m%d")
     assert int(moved["SEQUENCE"]) >= int(term["SEQUENCE"])
     assert moved["LAST-MODIFIED"] >= term["LAST-MODIFIED"]
+
+
+def test_law_page_says_why_the_presidents_term_has_no_date(client):
+    law = make_law()
+    for status, on, precision in (
+        ("registered", TODAY - 40 * DAY, "day"),
+        ("first_reading", TODAY - 39 * DAY, "day"),
+        ("adopted_as_whole", TODAY - 39 * DAY, "day"),
+        ("signed_by_speaker", TODAY - 38 * DAY, "day"),
+        ("sent_to_president", (TODAY - 35 * DAY).replace(day=1), "month"),
+    ):
+        record_transition(
+            record=law, to_status=status, occurred_on=on, date_precision=precision, recorded_by=None
+        )
+    page = client.get(reverse("web:law-detail", args=[law.pk])).content.decode()
+    assert "in a month whose day is not known" in page
+    uk = client.get(reverse("web:law-detail", args=[law.pk]), HTTP_ACCEPT_LANGUAGE="uk")
+    assert "день якого невідомий" in uk.content.decode()
