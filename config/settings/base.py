@@ -334,6 +334,11 @@ READYZ_DUE_DELIVERY_MAX_AGE_SECONDS = float(
     os.environ.get("READYZ_DUE_DELIVERY_MAX_AGE_SECONDS", "600")
 )
 READYZ_TIMEOUT_SECONDS = float(os.environ.get("READYZ_TIMEOUT_SECONDS", "2"))
+# A request that fails because the database cannot be reached (or /readyz failing) is a 503
+# that tells the client to try again after this many seconds.
+SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = int(
+    os.environ.get("SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS", "5")
+)
 # Where the worker's heartbeat is kept without Redis (one machine: the embedded mode).
 OPS_HEARTBEAT_FILE = VAR_DIR / "worker-heartbeat"
 # A worker's log lines go through the formatter below, not Celery's own, in JSON mode.

@@ -76,6 +76,7 @@ def test_readyz_is_503_when_the_database_cannot_be_reached(
     response = client.get("/readyz")
 
     assert response.status_code == 503
+    assert response["Retry-After"] == "5"
     assert response.json() == {"status": "fail", "checks": {**ALL_OK, "database": "fail"}}
     body = response.content.decode()
     assert "nonexistent" not in body and "Error" not in body  # nothing but the verdicts

@@ -8,14 +8,19 @@ may move to) for a refused transition.
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.html import escape
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -33,6 +38,9 @@ TYPE_PREFIX = "urn:tracker:problem:"
 VALIDATION_ERROR = TYPE_PREFIX + "validation-error"
 TRANSITION_NOT_ALLOWED = TYPE_PREFIX + "transition-not-allowed"
 THROTTLED = TYPE_PREFIX + "throttled"
+SERVICE_UNAVAILABLE = TYPE_PREFIX + "service-unavailable"
+
+logger = logging.getLogger(__name__)
 
 
 # The titles of "about:blank" problems: the HTTP status phrases, in the caller's language.
@@ -49,6 +57,7 @@ STATUS_TITLES = {
     415: gettext_lazy("Unsupported Media Type"),
     429: gettext_lazy("Too Many Requests"),
     500: gettext_lazy("Internal Server Error"),
+    503: gettext_lazy("Service Unavailable"),
 }
 
 
@@ -128,6 +137,26 @@ def field_errors(errors: dict) -> dict[str, list[str] | dict[str, list[str]]]:
     return shaped
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what it was raised from) says the database could not be reached or
+    gave up on a statement: an outage or an overload, not a bug, so a 503 rather than a 500."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def retry_after() -> str:
+    return str(int(settings.SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS))
+
+
+def unavailable_detail() -> str:
+    return _("The service cannot reach its database just now. Try again shortly.")
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler: every APIException (and Http404/PermissionDenied) as a problem;
     a service's ValidationError is a 400 that names the fields."""
@@ -140,6 +169,21 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    if database_unavailable(exc):
+        request = context.get("request")
+        logger.warning("Database unavailable: %s: %s", type(exc).__name__, exc)
+        set_rollback()
+        return Response(
+            problem(
+                503,
+                type=SERVICE_UNAVAILABLE,
+                detail=unavailable_detail(),
+                instance=request.path if request is not None else None,
+            ),
+            status=503,
+            headers={"Retry-After": retry_after()},
+            content_type=CONTENT_TYPE,
         )
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's handler500 answers (with a problem under /api/)
@@ -188,9 +232,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return Response(body, status=exc.status_code, headers=headers, content_type=CONTENT_TYPE)
 
 
-def json_problem(request: HttpRequest, status_code: int, detail: str) -> HttpResponse:
+def json_problem(
+    request: HttpRequest, status_code: int, detail: str, type: str = "about:blank"
+) -> HttpResponse:
     """A problem document answered outside DRF's rendering."""
-    body = problem(status_code, detail=detail, instance=request.path)
+    body = problem(status_code, type=type, detail=detail, instance=request.path)
     return HttpResponse(json.dumps(body), status=status_code, content_type=CONTENT_TYPE)
 
 
@@ -205,7 +251,35 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     return defaults.page_not_found(request, exception)
 
 
+UNAVAILABLE_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1><p>{detail}</p></body></html>
+"""
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: a problem document under /api/, a plain page elsewhere (built
+    without templates or context processors, which could reach for the database again)."""
+    if request.path.startswith(API_PREFIX):
+        response = json_problem(request, 503, unavailable_detail(), type=SERVICE_UNAVAILABLE)
+    else:
+        page = UNAVAILABLE_PAGE.format(
+            lang=escape(get_language() or "en"),
+            title=escape(status_title(503)),
+            detail=escape(unavailable_detail()),
+        )
+        response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = retry_after()
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception (from a view or any middleware, e.g.
+    # the session's): a database that cannot be reached is an outage, answered with a 503.
+    if database_unavailable(sys.exc_info()[1]):
+        logger.warning("Database unavailable: %s", sys.exc_info()[1])
+        return service_unavailable(request)
     if request.path.startswith(API_PREFIX):
         return json_problem(
             request, 500, _("The server failed to answer this request; it has been logged.")

@@ -26,13 +26,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: each check's result, 200 if all pass, 503 otherwise."""
     results = health.run_checks()
     ready = all(result.ok for result in results)
-    return JsonResponse(
+    response = JsonResponse(
         {
             "status": "ok" if ready else "fail",
             "checks": {result.name: "ok" if result.ok else "fail" for result in results},
         },
         status=200 if ready else 503,
     )
+    if not ready:
+        response["Retry-After"] = str(int(settings.SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS))
+    return response
 
 
 def _address_allowed(request: HttpRequest) -> bool:
