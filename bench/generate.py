@@ -545,6 +545,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     if connection.vendor != "postgresql":
         raise SystemExit("The benchmark data set needs PostgreSQL: set DATABASE_URL.")
+    with connection.cursor() as cur:
+        # The bulk load and VACUUM take far longer than a request may (the session's
+        # DATABASE_STATEMENT_TIMEOUT): no limit on this connection.
+        cur.execute("SET statement_timeout = 0")
     started = time.perf_counter()
     gen = Generator(
         laws=args.laws,

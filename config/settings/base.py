@@ -99,6 +99,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def postgresql_timeouts(connect_seconds: float, statement_seconds: float) -> dict:
+    """libpq options that bound every wait for PostgreSQL: connecting (0: wait forever) and
+    each statement (0: no limit). A database that cannot be reached then fails a request
+    within seconds, with a 503, instead of holding a web thread for as long as it is away."""
+    options: dict = {}
+    if connect_seconds > 0:
+        options["connect_timeout"] = max(1, round(connect_seconds))
+    if statement_seconds > 0:
+        options["options"] = f"-c statement_timeout={round(statement_seconds * 1000)}"
+    return options
+
+
+DATABASE_CONNECT_TIMEOUT = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))
+# `manage.py migrate` (and the benchmark generator) may rewrite big tables: their statements
+# run under this limit instead (0: none).
+DATABASE_MIGRATE_STATEMENT_TIMEOUT = float(
+    os.environ.get("DATABASE_MIGRATE_STATEMENT_TIMEOUT", "0")
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        **postgresql_timeouts(DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT),
+        **DATABASES["default"].get("OPTIONS", {}),  # what DATABASE_URL says wins
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

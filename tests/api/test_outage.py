@@ -85,7 +85,7 @@ def test_a_staff_write_is_a_503_when_the_session_cannot_be_read(database_down, e
     database_down()
 
     path = f"/api/v1/laws/{law.pk}/transitions/"
-    response = client.post(path, {"to": "committee"}, format="json")
+    response = client.post(path, {"to": "registered"}, format="json")
 
     assert_unavailable_problem(response, path)
 
