@@ -13,7 +13,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import make_law
 from tracker.api.problems import CONTENT_TYPE, SERVICE_UNAVAILABLE
+from tracker.models import Event, ProceduralEvent, StatusChange
 from tracker.services.api_keys import api_key_issue
+from tracker.services.signals import event_committed
 
 # Connections are closed and reopened: real transactions, with the staff groups the
 # migrations create restored for the tests after these.
@@ -25,6 +27,14 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+_saved: list[dict] = []
+
+
+def saved_settings() -> dict:
+    """The default connection's settings from before the outage."""
+    return _saved[-1]
 
 
 @pytest.fixture
@@ -41,7 +51,9 @@ def database_down():
             connection.settings_dict["PORT"] = str(closed_port())
 
     saved = dict(connection.settings_dict)
+    _saved.append(saved)
     yield cut
+    _saved.remove(saved)
     connection.close()
     connection.settings_dict.clear()
     connection.settings_dict.update(saved)
@@ -113,3 +125,63 @@ def test_a_bug_is_still_a_500(monkeypatch):
     response = APIClient(raise_request_exception=False).get("/api/v1/laws/")
     assert response.status_code == 500
     assert "Retry-After" not in response
+
+
+@pytest.fixture
+def database_down_after_commit(database_down):
+    """The database goes away the moment a change commits (its event is announced), before
+    the view reads the record back for its answer."""
+
+    def cut(**kwargs):
+        database_down()
+
+    def arm() -> None:
+        event_committed.connect(cut, weak=False, dispatch_uid="outage-after-commit")
+
+    yield arm
+    event_committed.disconnect(dispatch_uid="outage-after-commit")
+
+
+def test_a_committed_transition_is_a_201_even_if_reading_it_back_fails(
+    database_down_after_commit, editor
+):
+    law = make_law()
+    client = APIClient(raise_request_exception=False)
+    client.force_login(editor)
+    database_down_after_commit()
+
+    response = client.post(
+        f"/api/v1/laws/{law.pk}/transitions/", {"to": "registered"}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["id"] == law.pk
+    assert body["step"]["to_status"] == "registered"
+    assert "read it again" in body["detail"]
+    connection.close()
+    connection.settings_dict.update(saved_settings())  # the database is back
+    step = StatusChange.objects.get(pk=body["step"]["id"])
+    assert (step.record_id, step.to_status) == (law.pk, "registered")
+    law.refresh_from_db()
+    assert law.status == "registered"
+    assert Event.objects.filter(type="law.status_changed", record_id=law.pk).count() == 1
+
+
+def test_a_committed_procedural_event_is_a_201_with_its_id(database_down_after_commit, editor):
+    law = make_law()
+    client = APIClient(raise_request_exception=False)
+    client.force_login(editor)
+    database_down_after_commit()
+
+    response = client.post(
+        f"/api/v1/laws/{law.pk}/procedural-events/",
+        {"kind": "committee_hearing", "title": "Hearing"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()  # the entry is answered from what the service returned
+    connection.close()
+    connection.settings_dict.update(saved_settings())
+    assert ProceduralEvent.objects.get(pk=body["id"]).record_id == law.pk

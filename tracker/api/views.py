@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +58,8 @@ from .pagination import RecordCursorPagination, link_header
 from .problems import TransitionConflict
 from .response_cache import cached_read
 from .rows import EVENT_COLUMNS, ListRows, render_events
+
+logger = logging.getLogger(__name__)
 
 MAX_ID = filters.MAX_ID
 VOTE_FIELDS = TimelineEntry.VOTE_FIELDS
@@ -208,20 +214,54 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
             )
         return step
 
-    def _detail(self, record: TrackedRecord, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.api_record(self.model, self.viewer, record.pk)
-        body = self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
+    def _committed(
+        self, code: int, build: Callable[[], dict[str, Any]], known: dict[str, Any]
+    ) -> Response:
+        """The answer to a change the database has committed. `build` reads it back for the
+        full body; if that read fails because the database went away meanwhile, the answer
+        is still `code`, with what is known (the ids) and a `detail` saying to read it again:
+        a saved change is never answered as a failure, which a retry would then repeat."""
+        try:
+            body = build()
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning(
+                "Change saved, reading it back failed (%s: %s); answering with its ids",
+                type(exc).__name__,
+                exc,
+            )
+            body = {
+                **known,
+                "detail": _(
+                    "The change is saved. Its new state could not be read back just now; "
+                    "read it again shortly."
+                ),
+            }
         return Response(body, status=code)
 
-    def _entry(self, entry: TimelineEntry, code: int) -> Response:
-        body = self.history_serializer_class(entry, context=self.get_serializer_context()).data
-        return Response(body, status=code)
+    def _detail(
+        self,
+        record: TrackedRecord,
+        code: int = status.HTTP_200_OK,
+        known: dict[str, Any] | None = None,
+    ) -> Response:
+        def build() -> dict[str, Any]:
+            fresh = selectors.api_record(self.model, self.viewer, record.pk)
+            return self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
+
+        return self._committed(code, build, {"id": record.pk, **(known or {})})
+
+    def _entry(self, record: TrackedRecord, entry: TimelineEntry, code: int) -> Response:
+        def build() -> dict[str, Any]:
+            context = self.get_serializer_context()
+            return self.history_serializer_class(entry, context=context).data
+
+        return self._committed(code, build, {"id": entry.pk, "record_id": record.pk})
 
     def _record_transition(self, record: TrackedRecord) -> Response:
         self._require_staff_writer()
         data = self._input()
         with _service_errors():
-            record_transition(
+            step = record_transition(
                 record=record,
                 to_status=data["to"],
                 **s.known_date(data, default_today=True),
@@ -233,7 +273,11 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
                 reopening=data.get("reopening", False),
                 after_step=self._after_step(record, data.get("after_step")),
             )
-        return self._detail(record, status.HTTP_201_CREATED)
+        return self._detail(
+            record,
+            status.HTTP_201_CREATED,
+            known={"step": {"id": step.pk, "to_status": step.to_status}},
+        )
 
     @action(
         detail=True,
@@ -258,7 +302,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
                 **{name: data.get(name) for name in VOTE_FIELDS},
                 after_step=self._after_step(record, data.get("after_step")),
             )
-        return self._entry(event, status.HTTP_201_CREATED)
+        return self._entry(record, event, status.HTTP_201_CREATED)
 
     def _timeline_entry(self, record: TrackedRecord) -> TimelineEntry:
         model = StatusChange if self.kwargs["entry"] == "status_change" else ProceduralEvent
@@ -293,7 +337,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
             new = correct_entry(
                 entry=entry, recorded_by=request.user, reason=reason, changes=changes
             )
-        return self._entry(new, status.HTTP_201_CREATED)
+        return self._entry(record, new, status.HTTP_201_CREATED)
 
     @action(
         detail=True,
@@ -309,15 +353,19 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         data = self._input()
         with _service_errors():
             old = retract_entry(entry=entry, recorded_by=request.user, reason=data["reason"])
-        record.refresh_from_db(fields=["status"])
-        old = type(old).objects.select_related("recorded_by").get(pk=old.pk)
-        context = self.get_serializer_context()
-        return Response(
-            {
+
+        def build() -> dict[str, Any]:
+            record.refresh_from_db(fields=["status"])
+            retracted = type(old).objects.select_related("recorded_by").get(pk=old.pk)
+            context = self.get_serializer_context()
+            return {
                 "status": record.status,
                 "status_label": self.model.workflow.label(record.status),
-                "entry": self.history_serializer_class(old, context=context).data,
+                "entry": self.history_serializer_class(retracted, context=context).data,
             }
+
+        return self._committed(
+            status.HTTP_200_OK, build, {"record_id": record.pk, "entry": {"id": old.pk}}
         )
 
 
