@@ -401,6 +401,9 @@ API_JSON_MAX_DEPTH = 32
 # (tracker/api/response_cache.py); 0 turns the cache off.
 API_RESPONSE_CACHE_SECONDS = float(os.environ.get("API_RESPONSE_CACHE_SECONDS", "300"))
 API_RESPONSE_CACHE_MAX_BYTES = 128 * 1024  # larger pages are built each time
+# A staff write sent again with the same Idempotency-Key and body within this many hours
+# gets the first answer back instead of making a second change.
+IDEMPOTENCY_KEY_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First: a `Bearer tst_...` staff token must never be taken for a partner key.

@@ -55,6 +55,7 @@ STATUS_TITLES = {
     412: gettext_lazy("Precondition Failed"),
     413: gettext_lazy("Content Too Large"),
     415: gettext_lazy("Unsupported Media Type"),
+    422: gettext_lazy("Unprocessable Content"),
     429: gettext_lazy("Too Many Requests"),
     500: gettext_lazy("Internal Server Error"),
     503: gettext_lazy("Service Unavailable"),

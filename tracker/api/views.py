@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,7 @@ from . import serializers as s
 from .authentication import PartnerPrincipal, viewer_for
 from .conditional import ConditionalGetMixin
 from .fields import url_prefix
+from .idempotency import IDEMPOTENCY_KEY, idempotent
 from .pagination import RecordCursorPagination, link_header
 from .problems import TransitionConflict
 from .response_cache import cached_read
@@ -156,6 +157,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer(entries, many=True).data)
 
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    @idempotent
     def transitions(self, request, *args, **kwargs):
         record = self.get_object()
         if request.method == "POST":
@@ -224,6 +226,8 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         try:
             body = build()
         except (OperationalError, InterfaceError) as exc:
+            if transaction.get_connection().in_atomic_block:
+                raise  # the change is not committed yet (an idempotency key's transaction)
             logger.warning(
                 "Change saved, reading it back failed (%s: %s); answering with its ids",
                 type(exc).__name__,
@@ -286,6 +290,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         pagination_class=None,
         filter_backends=[],
     )
+    @idempotent
     def procedural_events(self, request, *args, **kwargs):
         record = self.get_object()
         self._require_staff_writer()
@@ -325,6 +330,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         pagination_class=None,
         filter_backends=[],
     )
+    @idempotent
     def correct_entry(self, request, *args, **kwargs):
         record = self.get_object()
         self._require_staff_writer()
@@ -346,6 +352,7 @@ class RecordViewSet(ApiViewMixin, viewsets.GenericViewSet):
         pagination_class=None,
         filter_backends=[],
     )
+    @idempotent
     def retract_entry(self, request, *args, **kwargs):
         record = self.get_object()
         self._require_staff_writer()
@@ -409,7 +416,9 @@ class LawWritesMixin:
         f"fields sent change. {LAW_WRITE_ERRORS}",
         request=s.LawIdentifiersInputSerializer,
         responses={200: s.LawDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
     )
+    @idempotent
     def partial_update(self, request, *args, **kwargs):
         law = self._law_write()
         data = self._input(s.LawIdentifiersInputSerializer)
@@ -423,8 +432,10 @@ class LawWritesMixin:
         f"number belongs to one bill only. {LAW_WRITE_ERRORS}",
         request=s.RegistrationNumberInputSerializer,
         responses={201: s.LawDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"], url_path="registration-numbers", filter_backends=[])
+    @idempotent
     def add_registration_number(self, request, *args, **kwargs):
         law = self._law_write()
         data = self._input(s.RegistrationNumberInputSerializer)
@@ -434,7 +445,10 @@ class LawWritesMixin:
 
     @extend_schema(
         summary="Remove an earlier registration number (staff)",
-        parameters=[OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        parameters=[
+            IDEMPOTENCY_KEY,
+            OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH),
+        ],
         request=None,
         responses={204: None},
     )
@@ -444,6 +458,7 @@ class LawWritesMixin:
         url_path=r"registration-numbers/(?P<number>[^/]+)",
         filter_backends=[],
     )
+    @idempotent
     def remove_registration_number(self, request, *args, **kwargs):
         law = self._law_write()
         with _service_errors():
@@ -458,8 +473,10 @@ class LawWritesMixin:
         f"bills. {LAW_WRITE_ERRORS}",
         request=s.RelationInputSerializer,
         responses={201: s.LawDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"], url_path="relations", filter_backends=[])
+    @idempotent
     def relate(self, request, *args, **kwargs):
         law = self._law_write()
         data = self._input(s.RelationInputSerializer)
@@ -479,6 +496,7 @@ class LawWritesMixin:
     @extend_schema(
         summary="Remove a relation (staff)",
         parameters=[
+            IDEMPOTENCY_KEY,
             OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH),
             OpenApiParameter("other_id", OpenApiTypes.INT, OpenApiParameter.PATH),
         ],
@@ -491,6 +509,7 @@ class LawWritesMixin:
         url_path=r"relations/(?P<kind>[a-z_]+)/(?P<other_id>[0-9]+)",
         filter_backends=[],
     )
+    @idempotent
     def unrelate(self, request, *args, **kwargs):
         law = self._law_write()
         other_id = int(kwargs["other_id"])
@@ -509,8 +528,10 @@ class LawWritesMixin:
         f"{LAW_WRITE_ERRORS}",
         request=s.CommitteeInputSerializer,
         responses={201: s.LawDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"], url_path="committees", filter_backends=[])
+    @idempotent
     def add_committee(self, request, *args, **kwargs):
         law = self._law_write()
         data = self._input(s.CommitteeInputSerializer)
@@ -520,7 +541,10 @@ class LawWritesMixin:
 
     @extend_schema(
         summary="Remove another committee (staff)",
-        parameters=[OpenApiParameter("committee_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[
+            IDEMPOTENCY_KEY,
+            OpenApiParameter("committee_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
         request=None,
         responses={204: None},
     )
@@ -530,6 +554,7 @@ class LawWritesMixin:
         url_path=r"committees/(?P<committee_id>[0-9]+)",
         filter_backends=[],
     )
+    @idempotent
     def remove_committee(self, request, *args, **kwargs):
         law = self._law_write()
         with _service_errors():
@@ -545,8 +570,10 @@ class LawWritesMixin:
         f"earliest dated entry. {LAW_WRITE_ERRORS}",
         request=s.EntryIntoForceInputSerializer,
         responses={201: s.LawDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"], url_path="entries-into-force", filter_backends=[])
+    @idempotent
     def add_entry_into_force(self, request, *args, **kwargs):
         law = self._law_write()
         data = self._input(s.EntryIntoForceInputSerializer)
@@ -557,7 +584,10 @@ class LawWritesMixin:
     @extend_schema(
         summary="Remove an entry into force (staff)",
         description="A law in force keeps at least one.",
-        parameters=[OpenApiParameter("entry_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[
+            IDEMPOTENCY_KEY,
+            OpenApiParameter("entry_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
         request=None,
         responses={204: None},
     )
@@ -567,6 +597,7 @@ class LawWritesMixin:
         url_path=r"entries-into-force/(?P<entry_id>[0-9]+)",
         filter_backends=[],
     )
+    @idempotent
     def remove_entry_into_force(self, request, *args, **kwargs):
         law = self._law_write()
         with _service_errors():
@@ -637,6 +668,7 @@ def _record_schema(cls, name: str, plural: str):
                 summary=f"Record a procedural event of one {name} (staff)",
                 description="Something that happened without a change of status: a hearing, "
                 "a consultation, a failed vote (with its count)... 201 with the entry.",
+                parameters=[IDEMPOTENCY_KEY],
                 request=s.ProceduralEventInputSerializer,
                 responses={201: cls.history_serializer_class},
             ),
@@ -646,7 +678,7 @@ def _record_schema(cls, name: str, plural: str):
                 "still see); send the reason and what changes. 201 with the new entry; 409 if "
                 "the entry was already corrected or retracted, or the corrected date would "
                 "leave a path the workflow does not allow.",
-                parameters=ENTRY_PARAMETERS,
+                parameters=[*ENTRY_PARAMETERS, IDEMPOTENCY_KEY],
                 request=s.CorrectionInputSerializer,
                 responses={201: cls.history_serializer_class},
             ),
@@ -655,7 +687,7 @@ def _record_schema(cls, name: str, plural: str):
                 description="For an entry recorded by mistake. The status is recomputed from "
                 "the remaining steps; 409 if they would not make an allowed path or the entry "
                 "is no longer active.",
-                parameters=ENTRY_PARAMETERS,
+                parameters=[*ENTRY_PARAMETERS, IDEMPOTENCY_KEY],
                 request=s.RetractionInputSerializer,
                 responses={200: cls.retraction_serializer_class},
             ),
@@ -672,7 +704,10 @@ def _record_schema(cls, name: str, plural: str):
                     summary=f"Record a status change of one {name} (staff)",
                     description="201 with the record in its new status; 409 (with `allowed`) "
                     "if the workflow does not allow it or the record is no longer in "
-                    "`expected_status`.",
+                    "`expected_status`. If the change is saved but cannot be read back (the "
+                    "database went away just after), still 201, with the record's `id`, the "
+                    "new `step` and a `detail` saying to read the record again.",
+                    parameters=[IDEMPOTENCY_KEY],
                     request=cls.transition_serializer_class,
                     responses={201: cls.detail_serializer_class},
                 ),

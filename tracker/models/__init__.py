@@ -12,6 +12,7 @@ from .history import (
     TimelineEntry,
     parse_date_as_known,
 )
+from .idempotency import IdempotentRequest
 from .laws import (
     RELATION_INVERSE_LABELS,
     DocumentKind,
@@ -78,6 +79,7 @@ __all__ = [
     "EntryIntoForce",
     "Event",
     "Facility",
+    "IdempotentRequest",
     "Initiator",
     "LawCommittee",
     "LawDocument",
