@@ -16,6 +16,10 @@ MAX_RETRY_AFTER = datetime.timedelta(hours=24)
 BATCH_TIME_RESERVE_SECONDS = 20.0
 # While a slow batch is still sending, the successes so far are written this often.
 SUCCESS_FLUSH_SECONDS = 1.0
+# When the database goes away mid-batch, the outcomes already known are written once it is
+# back: tried again after each of these waits (reconnecting each time), ~15 s in all, well
+# within the batch's lease; then the batch gives up and what it could not write is sent again.
+RECORD_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def retry_schedule() -> tuple[datetime.timedelta, ...]:

@@ -9,8 +9,12 @@ failures go through the per-delivery rules in `results`. Any resend keeps the sa
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Sequence
+
+from django.db import InterfaceError, OperationalError, connection
 
 from tracker.models import Delivery, DeliveryState
 from tracker.selectors import partners_told_of
@@ -19,6 +23,11 @@ from . import config, payloads
 from .claims import claim_batch
 from .results import Afterwards, cancel, record_attempt, record_successes
 from .sending import Attempt, send_all
+
+logger = logging.getLogger(__name__)
+
+# The database went away (or gave up on a statement): not this batch's fault.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 def attempt_delivery(delivery_id: int) -> DeliveryState | None:
@@ -62,18 +71,73 @@ def _send_batch(
     timeout = config.send_timeout()
     slack = (config.lease().total_seconds() - timeout) / 2
     start_by = started + timeout * (config.send_rounds(len(ids)) - 1) + max(slack, 0.0)
-    done: list[Attempt] = []
+    # At the first database error no further send starts; the outcomes of the sends made
+    # are kept here and written once the database answers again.
+    database_lost = threading.Event()
+    done: list[Attempt] = []  # successes not written yet
+    unwritten: list[Attempt] = []  # other outcomes not written yet
     last_flush = time.monotonic()
-    for attempt in send_all(attempts, start_by):
+    for attempt in send_all(attempts, start_by, database_lost):
         if attempt.succeeded:
             done.append(attempt)
-            if time.monotonic() - last_flush >= config.SUCCESS_FLUSH_SECONDS:
-                results.update(record_successes(done))
-                done, last_flush = [], time.monotonic()
+            due = time.monotonic() - last_flush >= config.SUCCESS_FLUSH_SECONDS
+            if due and not database_lost.is_set():
+                try:
+                    results.update(record_successes(done))
+                    done, last_flush = [], time.monotonic()
+                except DATABASE_ERRORS as exc:
+                    _lost(database_lost, exc)
+        elif database_lost.is_set():
+            unwritten.append(attempt)
         else:
-            results[attempt.delivery.pk] = record_attempt(attempt, after)
-    results.update(record_successes(done))
+            try:
+                results[attempt.delivery.pk] = record_attempt(attempt, after)
+            except DATABASE_ERRORS as exc:
+                _lost(database_lost, exc)
+                unwritten.append(attempt)
+    _write_when_back(done, unwritten, after, results)
     return results
+
+
+def _lost(database_lost: threading.Event, exc: Exception) -> None:
+    if not database_lost.is_set():
+        logger.warning(
+            "The database went away during a batch (%s); no further send starts, the "
+            "outcomes so far are written when it is back",
+            exc,
+        )
+    database_lost.set()
+
+
+def _write_when_back(
+    done: list[Attempt],
+    unwritten: list[Attempt],
+    after: Afterwards,
+    results: dict[int, DeliveryState | None],
+) -> None:
+    """Write the outcomes not written yet: at once, then, while the database is away, after
+    each of `config.RECORD_RETRY_DELAYS` on a fresh connection. If it stays away, the error
+    is raised: those rows stay claimed until their lease ends and are sent again then."""
+    waits = (0.0, *config.RECORD_RETRY_DELAYS)
+    for number, wait in enumerate(waits):
+        if wait:
+            time.sleep(wait)
+        try:
+            if done:
+                results.update(record_successes(done))
+                done = []
+            while unwritten:
+                attempt = unwritten[0]
+                results[attempt.delivery.pk] = record_attempt(attempt, after)
+                unwritten.pop(0)
+            return
+        except DATABASE_ERRORS:
+            if number == len(waits) - 1 or connection.in_atomic_block:
+                raise
+            try:
+                connection.close()  # the next statement opens a new connection
+            except Exception:
+                logger.debug("Closing the lost database connection failed", exc_info=True)
 
 
 def _checked(deliveries: list[Delivery], results: dict[int, DeliveryState | None]) -> list[Attempt]:

@@ -37,27 +37,32 @@ class Attempt:
         return self.started and self.error is None and self.outcome.ok
 
 
-def send_all(attempts: Sequence[Attempt], start_by: float) -> Iterable[Attempt]:
+def send_all(
+    attempts: Sequence[Attempt], start_by: float, stop: threading.Event | None = None
+) -> Iterable[Attempt]:
     """Send every attempt, `config.batch_threads()` at a time; yields each as it finishes.
-    An attempt that would start after `start_by` (monotonic) is not started (and is
-    yielded as it is)."""
+    An attempt that would start after `start_by` (monotonic), or once `stop` is set, is not
+    started (and is yielded as it is); the sends already under way finish."""
     width = config.batch_threads()
+    stop = stop or threading.Event()
     webhooks = [attempt for attempt in attempts if attempt.delivery.subscription_id]
     mail = [attempt for attempt in attempts if not attempt.delivery.subscription_id]
-    mailed = _send_mail(mail, start_by, width) if mail else None
-    yield from _send_webhooks(webhooks, start_by, width)
+    mailed = _send_mail(mail, start_by, width, stop) if mail else None
+    yield from _send_webhooks(webhooks, start_by, width, stop)
     for _ in mail:
         yield mailed.get()
 
 
-def _send_webhooks(attempts: list[Attempt], start_by: float, width: int) -> Iterator[Attempt]:
+def _send_webhooks(
+    attempts: list[Attempt], start_by: float, width: int, stop: threading.Event
+) -> Iterator[Attempt]:
     transport = WebhookTransport()
     requests: dict[int, wire.Request] = {}
     failed_early: list[Attempt] = []
 
     def jobs() -> Iterator[tuple[Attempt, wire.Request]]:
         for attempt in attempts:
-            if time.monotonic() > start_by:
+            if time.monotonic() > start_by or stop.is_set():
                 return  # the rest is not started: released for a later claim
             attempt.started = True
             try:
@@ -81,7 +86,9 @@ def _send_webhooks(attempts: list[Attempt], start_by: float, width: int) -> Iter
     yield from (attempt for attempt in attempts if not attempt.started)
 
 
-def _send_mail(attempts: list[Attempt], start_by: float, width: int) -> queue.SimpleQueue[Attempt]:
+def _send_mail(
+    attempts: list[Attempt], start_by: float, width: int, stop: threading.Event
+) -> queue.SimpleQueue[Attempt]:
     """Start sending `attempts` on the pool; each is put in the returned queue when done."""
     finished: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
     todo: queue.SimpleQueue[Attempt] = queue.SimpleQueue()
@@ -97,7 +104,7 @@ def _send_mail(attempts: list[Attempt], start_by: float, width: int) -> queue.Si
                 except queue.Empty:
                     return
                 try:
-                    if time.monotonic() <= start_by:
+                    if time.monotonic() <= start_by and not stop.is_set():
                         attempt.started = True
                         attempt.outcome = mail.send(attempt.delivery)
                 except Exception as exc:
