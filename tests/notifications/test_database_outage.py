@@ -4,23 +4,24 @@ handed back (no duplicates beyond the sends in flight at that instant)."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
-from django.db import connection
+from celery.exceptions import Retry
+from django.db import OperationalError, connection
 
 from tests.factories import make_law, make_partner
 from tests.notifications.marks import committing
 from tracker.models import Delivery, DeliveryState
-from tracker.notifications import config
+from tracker.notifications import config, tasks
 from tracker.notifications import delivery as delivery_module
 
 from .test_batches import planned_deliveries, subscribe
 
-pytestmark = [
-    committing,
-    pytest.mark.skipif(
-        "connection.vendor != 'postgresql'", reason="ends a PostgreSQL backend from outside"
-    ),
-]
+pytestmark = committing
+on_postgresql = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="ends a PostgreSQL backend from outside"
+)
 
 
 def terminate_backend(pid: int) -> None:
@@ -39,6 +40,7 @@ def terminate_backend(pid: int) -> None:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
+@on_postgresql
 def test_a_batch_stops_sending_at_the_first_database_error_and_writes_what_it_knows(
     receiver, no_broker, settings, monkeypatch
 ):
@@ -87,3 +89,46 @@ def test_a_batch_stops_sending_at_the_first_database_error_and_writes_what_it_kn
     handed_back = {pk for name, args, _ in no_broker for pk in args if name.endswith("batch")}
     assert {d.pk for d in never_sent} <= handed_back
     assert results[first.pk] == DeliveryState.PENDING
+
+
+@pytest.fixture
+def database_away():
+    """The default database cannot be reached until the test ends."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent/folder/tracker.sqlite3"
+    else:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(port))
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+@pytest.mark.parametrize("name", ["fan_out", "deliver", "deliver_batch"])
+def test_a_task_that_finds_the_database_away_is_retried_within_seconds(
+    name, database_away, monkeypatch
+):
+    task = getattr(tasks, name)
+    retried = []
+
+    def retry(exc=None, countdown=None, **kwargs):
+        retried.append((exc, countdown))
+        raise Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(task, "retry", retry)
+    task.push_request(retries=0, called_directly=False)
+    try:
+        with pytest.raises(Retry):
+            task.run([1, 2] if name == "deliver_batch" else 1)
+    finally:
+        task.pop_request()
+
+    [(exc, countdown)] = retried
+    assert isinstance(exc, OperationalError)
+    assert 0 <= countdown <= 1  # the first retry within a second, then 2, 4 ... 30 s
+    assert task.max_retries == 12

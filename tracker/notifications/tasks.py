@@ -10,6 +10,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_init
+from django.db import InterfaceError, OperationalError
 
 from tracker.services.deadlines import send_deadline_alerts
 from tracker.services.rada_fetch import sync_url
@@ -27,17 +28,29 @@ def load_url_patterns(**kwargs) -> None:
     api_path("law", 1)
 
 
-@shared_task(name=queue.FAN_OUT)
+# A task that finds the database away is tried again soon, after about 1, 2, 4, 8, 16, then
+# 30 s (jittered), 12 times in all: the work resumes within seconds of the database coming
+# back rather than at the next sweep (which still finds whatever these gave up on).
+WHILE_THE_DATABASE_IS_AWAY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+@shared_task(name=queue.FAN_OUT, **WHILE_THE_DATABASE_IS_AWAY)
 def fan_out(event_id: int) -> int:
     return len(outbox.fan_out_event(event_id))
 
 
-@shared_task(name=queue.DELIVER)
+@shared_task(name=queue.DELIVER, **WHILE_THE_DATABASE_IS_AWAY)
 def deliver(delivery_id: int) -> str | None:
     return delivery.attempt_delivery(delivery_id)
 
 
-@shared_task(name=queue.DELIVER_BATCH)
+@shared_task(name=queue.DELIVER_BATCH, **WHILE_THE_DATABASE_IS_AWAY)
 def deliver_batch(delivery_ids: list[int]) -> int:
     """One attempt at each due delivery of `delivery_ids`; returns how many were attempted."""
     states = delivery.attempt_deliveries(delivery_ids).values()
