@@ -24,6 +24,7 @@ from tracker.models import PartnerCountry, TaxMeasure, TrackedRecord
 
 from .fields import RecordURLField, url_prefix
 from .serializers import (
+    DeadlineSerializer,
     DeadlinesField,
     LawSummarySerializer,
     PartnerCodesField,
@@ -143,9 +144,10 @@ class ListRows:
             found = selectors.deadlines_of_records(
                 self.viewer, self.model.record_type, [r["id"] for r in rows]
             )
+            serializer = DeadlineSerializer()
             self._related["deadlines"].clear()
             self._related["deadlines"].update(
-                {pk: present_deadlines(found_rows) for pk, found_rows in found.items()}
+                {pk: present_deadlines(found_rows, serializer) for pk, found_rows in found.items()}
             )
         if "legal_basis" in self._related:
             ids = {r["legal_basis_id"] for r in rows if r["legal_basis_id"] is not None}

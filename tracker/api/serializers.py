@@ -562,9 +562,12 @@ class DeadlineSerializer(serializers.Serializer):
     source_url = serializers.CharField(allow_null=True)
 
 
-def present_deadlines(rows) -> list[dict[str, Any]]:
+def present_deadlines(rows, serializer: DeadlineSerializer | None = None) -> list[dict[str, Any]]:
+    """Stored deadlines as the API writes them; a list page passes one `serializer` for all
+    its records (building one costs more than writing a deadline)."""
     today = timezone.localdate()
-    return DeadlineSerializer([deadline_rules.present(row, today) for row in rows], many=True).data
+    serializer = serializer or DeadlineSerializer()
+    return [serializer.to_representation(deadline_rules.present(row, today)) for row in rows]
 
 
 @extend_schema_field(DeadlineSerializer(many=True))
