@@ -1,7 +1,8 @@
 """A private PostgreSQL is stopped (`pg_ctl -m immediate`) while staff clients record
-transitions through a real gunicorn: no request is answered 500, requests during the outage
-are 503 with Retry-After within the connect timeout, and every change ends up recorded once,
-its client told so (retrying with its Idempotency-Key).
+transitions through a real gunicorn and a real Celery worker delivers their webhooks: no
+request is answered 500, requests during the outage are 503 with Retry-After within the
+connect timeout, every change ends up recorded once, its client told so (retrying with its
+Idempotency-Key), and every delivery arrives, duplicates bounded by the sends in flight.
 
 Slow (a cluster of its own, migrations, a server); run by CI on PostgreSQL."""
 
@@ -26,7 +27,8 @@ from pathlib import Path
 import pytest
 from django.db import connection  # noqa: F401 (the skip condition reads it)
 
-from tests.notifications.workers import free_port, need, wait_until
+from tests.notifications.receiver import Receiver, serve
+from tests.notifications.workers import Worker, free_port, need, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -38,6 +40,8 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 LAWS_PER_CLIENT = 5
 CLIENTS = 8
+SUBSCRIPTIONS = 10
+BATCH_THREADS = 8
 
 
 def postgres_program(name: str) -> str | None:
@@ -98,7 +102,13 @@ import datetime
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from tests.factories import make_law, make_user
+from tests.factories import make_partner
 from tracker.services.staff_tokens import staff_token_issue
+from tracker.services.subscriptions import webhook_subscription_create
+germany = make_partner("DE")
+for n in range(%d):
+    webhook_subscription_create(partner=germany, url="%s/" + str(n),
+        event_types=["law.status_changed"])
 editor = make_user(username="fault-editor", role="Editors")
 admin = make_user(username="fault-admin", is_superuser=True, is_staff=True)
 _, key = staff_token_issue(user=editor, name="fault test", created_by=admin,
@@ -135,7 +145,9 @@ def test_an_outage_in_the_middle_of_transitions():
     need(bool(postgres.initdb and postgres.pg_ctl), "initdb and pg_ctl are needed")
     postgres.create()
     tmp_path = folder
-    server = None
+    server = worker = None
+    receiver = Receiver()
+    receiving = serve(receiver)
     try:
         import psycopg
 
@@ -151,9 +163,11 @@ def test_an_outage_in_the_middle_of_transitions():
             "DATABASE_CONN_MAX_AGE": "60",
             "TRACKER_VAR_DIR": str(var),
             "REDIS_URL": "",
+            "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
         }
         manage(env, "migrate", "--noinput")
-        token, ids = manage(env, "shell", code=SEED % (CLIENTS * LAWS_PER_CLIENT)).split()[-2:]
+        seed = SEED % (SUBSCRIPTIONS, receiver.url(""), CLIENTS * LAWS_PER_CLIENT)
+        token, ids = manage(env, "shell", code=seed).split()[-2:]
         laws = [int(pk) for pk in ids.split(",")]
 
         port = free_port()
@@ -172,6 +186,14 @@ def test_an_outage_in_the_middle_of_transitions():
                 return False
 
         wait_until(up, 60, "gunicorn")
+        worker = Worker("", tmp_path).start(
+            {
+                **{k: v for k, v in env.items() if k.startswith(("DATABASE_", "TRACKER_"))},
+                # longer than the outage: a batch writes its outcomes when the database is back
+                "WEBHOOKS_CLAIM_LEASE_SECONDS": "30",
+                "WEBHOOKS_BATCH_THREADS": str(BATCH_THREADS),
+            }
+        )
 
         answers: dict[str, list[tuple[int, dict, dict]]] = {}
         lock = threading.Lock()
@@ -232,6 +254,20 @@ def test_an_outage_in_the_middle_of_transitions():
             ).fetchall()
         by_key = {note: (step_id, record_id) for note, step_id, record_id in steps}
         assert len(steps) == len(laws) == len(by_key)  # each change once, none lost
+        expected = len(laws) * SUBSCRIPTIONS
+
+        def all_delivered() -> bool:
+            with psycopg.connect(postgres.url("fault")) as db:
+                rows = db.execute("SELECT state, count(*) FROM tracker_delivery GROUP BY state")
+                states = dict(rows.fetchall())
+            return states == {"succeeded": expected}
+
+        wait_until(all_delivered, 180, f"every delivery\n{worker.output()}", interval=1)
+        time.sleep(2)  # a late duplicate would arrive now
+        ids = receiver.ids()
+        assert len(ids) == expected
+        duplicates = sum(count - 1 for count in ids.values())
+        assert duplicates <= BATCH_THREADS, (duplicates, worker.output())
         for key, tries in answers.items():
             status, _headers, body = tries[-1]
             # every change's client ends up told that it is saved, and which step it is
@@ -243,6 +279,10 @@ def test_an_outage_in_the_middle_of_transitions():
             else:
                 assert body["id"] == by_key[key][1]
     finally:
+        receiving.shutdown()
+        receiving.server_close()
+        if worker is not None:
+            worker.stop()
         if server is not None:
             server.terminate()
             server.wait(30)
