@@ -732,8 +732,9 @@ def affects_seen_by(viewer: Viewer, affects_lists: list[list[dict]]) -> set[tupl
                 wanted["partner"].add(item["partner"])
             elif item["type"] in wanted:
                 wanted[item["type"]].add(item["id"])
+    # Each part is a query of its own in the UNION: the visibility condition compiled once.
     parts = [
-        visible_records(RECORD_MODELS[key], viewer)
+        listed_records(RECORD_MODELS[key], viewer)
         # Id 0 never exists: the query has the same shape with nothing to look for.
         .filter(pk__in=sorted(ids) or [0])
         .order_by()
