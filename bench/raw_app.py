@@ -190,6 +190,85 @@ def day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# --- Deadlines: tracker.deadlines.present and DeadlineSerializer, in English --------------
+
+SQL_DEADLINES = (
+    "SELECT record_id, key, kind, label, due_on, obliged, unknown_because, legal_basis, "
+    "counts_from, source_url FROM tracker_deadline WHERE record_type = 'law' "
+    "AND record_id = ANY(%(ids)s) ORDER BY due_on ASC NULLS LAST, id ASC"
+)
+DEADLINE_TITLES = {
+    "president_answer": "The President must sign the law or return it",
+    "president_after_override": "The President must sign and publish the overridden law",
+    "entry_into_force": "Enters into force",
+    "tax_start": "The tax measure starts",
+    "tax_sunset": "The tax measure ends",
+    "next_step": "Planned next step",
+}
+NO_DATE_REASONS = {
+    "month_only": "the date it counts from is known only to the month",
+    "date_unknown": "the date it counts from is not known",
+    "condition": "it depends on a condition, not a date",
+}
+COUNTS_FROM_LABELS = {
+    "received_by_president": "received by the President",
+    "published": "officially published",
+    "veto_overridden": "the Rada overrode the President's proposals",
+    "law_provides": "date the law sets",
+    "planned": "date planned",
+    "measure_provides": "date the measure sets",
+    "set_by_staff": "date set by the source",
+}
+COUNTS_FROM_KEYS = ("what", "label", "date", "date_precision", "condition")
+
+
+def deadline_item(row, today: date) -> dict:
+    _, key, kind, label, due_on, obliged, unknown, basis, counts_from, source = row
+    title = label if kind == "manual" else DEADLINE_TITLES.get(kind, kind)
+    if label and kind in ("entry_into_force", "next_step"):
+        title = f"{title}: {label}"
+    state, left, overdue, deemed = "no_date", None, None, False
+    if due_on is not None:
+        if due_on > today:
+            state, left = "running", (due_on - today).days
+        elif due_on == today:
+            state, left = "due_today", 0
+        elif not obliged:
+            state = "passed"
+        else:
+            state, overdue = "overdue", (today - due_on).days
+            deemed = kind == "president_answer"
+    counts = []
+    for item in counts_from:
+        item = {**item, "label": COUNTS_FROM_LABELS.get(item.get("what"), item.get("what"))}
+        counts.append({name: item[name] for name in COUNTS_FROM_KEYS if name in item})
+    return {
+        "key": key,
+        "kind": kind,
+        "title": title,
+        "due_on": day(due_on),
+        "state": state,
+        "days_left": left,
+        "days_overdue": overdue,
+        "deemed_approved": deemed,
+        "on_weekend": due_on is not None and due_on.weekday() >= 5,
+        "obliged": obliged,
+        "unknown_because": unknown or None,
+        "unknown_reason": NO_DATE_REASONS.get(unknown) or None,
+        "legal_basis": basis,
+        "counts_from": counts,
+        "source_url": source or None,
+    }
+
+
+def deadlines(ids: list[int]) -> dict[int, list[dict]]:
+    today = datetime.now(TIME_ZONE).date()
+    found: dict[int, list[dict]] = {}
+    for row in db().execute(SQL_DEADLINES, {"ids": ids}):
+        found.setdefault(row[0], []).append(deadline_item(row, today))
+    return found
+
+
 class Problem(Exception):
     def __init__(self, status: int, title: str) -> None:
         self.status, self.title = status, title
@@ -207,12 +286,13 @@ def authenticate(environ) -> int:
     return row[1]
 
 
-def law_item(row, base: str, codes: list[str]) -> dict:
+def law_item(row, base: str, codes: list[str], due: list[dict]) -> dict:
     return {
         "id": row[0],
         "visibility": row[1],
         "created_at": ts(row[2]),
         "updated_at": ts(row[3]),
+        "deadlines": due,
         "url": f"{base}/api/v1/laws/{row[0]}/",
         "status": row[4],
         "status_label": LABELS["law"][row[4]],
@@ -266,6 +346,7 @@ def law_list(partner: int, base: str, path: str, query: dict[str, list[str]]) ->
     has_more = len(rows) > size
     rows = rows[:size]
     codes = partner_codes(partner, [r[0] for r in rows])
+    due = deadlines([r[0] for r in rows])
     following = None
     if has_more:
         following = encode_cursor(str(rows[-1][3]), base + path, query)
@@ -273,7 +354,7 @@ def law_list(partner: int, base: str, path: str, query: dict[str, list[str]]) ->
     return {
         "next": following,
         "previous": previous,
-        "results": [law_item(r, base, codes.get(r[0], [])) for r in rows],
+        "results": [law_item(r, base, codes.get(r[0], []), due.get(r[0], [])) for r in rows],
     }
 
 
@@ -283,7 +364,12 @@ def law_detail(partner: int, base: str, law_id: int) -> dict:
     row = conn.execute(SQL_LAW_ONE, params).fetchone()
     if row is None:
         raise Problem(404, "Not found.")
-    item = law_item(row, base, partner_codes(partner, [law_id]).get(law_id, []))
+    item = law_item(
+        row,
+        base,
+        partner_codes(partner, [law_id]).get(law_id, []),
+        deadlines([law_id]).get(law_id, []),
+    )
     item["summary_en"], item["summary_uk"] = row[21], row[22]
     numbers = [{"number": row[5], "registered_on": day(row[6]), "current": True}] if row[5] else []
     numbers += [
