@@ -138,3 +138,21 @@ def test_a_laws_detail_reads_its_deadlines_with_the_law(api_client_for, germany)
         ("running", "Planned next step: Vote"),
     ]
     assert deadlines[0]["counts_from"][0]["what"] == "set_by_staff"
+
+
+def test_deadlines_are_written_as_their_serializer_documents_them(records):
+    # A deadline of each state and kind the fixture gives, and one counted from a month.
+    from tracker.api.serializers import DeadlineSerializer, present_deadlines
+    from tracker.deadlines import present
+    from tracker.models import Deadline
+
+    make_law(planned_next_step="Hearing", planned_next_step_on=TODAY)
+    make_tax_measure(sunset_on=TODAY - DAY, starts_on=TODAY - 3 * DAY)
+    rows = list(Deadline.objects.order_by("id"))
+    assert len(rows) >= 5
+
+    documented = DeadlineSerializer([present(row, TODAY) for row in rows], many=True).data
+    assert present_deadlines(rows) == [dict(item) for item in documented]
+    assert [list(item) for item in present_deadlines(rows)] == [
+        list(item) for item in documented
+    ]  # the same keys in the same order

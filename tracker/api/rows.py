@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework import serializers
 from rest_framework.fields import SerializerMethodField, empty
 from rest_framework.settings import ISO_8601, api_settings
@@ -24,7 +24,6 @@ from tracker.models import PartnerCountry, TaxMeasure, TrackedRecord
 
 from .fields import RecordURLField, url_prefix
 from .serializers import (
-    DeadlineSerializer,
     DeadlinesField,
     LawSummarySerializer,
     PartnerCodesField,
@@ -34,13 +33,15 @@ from .serializers import (
 )
 
 Row = dict[str, Any]
-Converter = Callable[[Row], Any]
+Plain = Callable[[Row], Any]
+# (row, the page's related data: partner codes, deadlines...) -> the field's value
+Converter = Callable[[Row, dict[str, dict]], Any]
 
 # Fields whose representation of a non-null value is the value itself.
 _IDENTITY = (serializers.CharField, serializers.IntegerField, serializers.ChoiceField)
 
 
-def _datetime(name: str) -> Converter:
+def _datetime(name: str) -> Plain:
     """DRF's ISO 8601 output in the current time zone, without its per-value lookups."""
     tz = timezone.get_current_timezone()
 
@@ -54,7 +55,7 @@ def _datetime(name: str) -> Converter:
     return convert
 
 
-def _plain(field: serializers.Field, name: str) -> Converter:
+def _plain(field: serializers.Field, name: str) -> Plain:
     if isinstance(field, _IDENTITY) and not isinstance(field, serializers.URLField):
         return lambda row: row[name]
     if (
@@ -66,6 +67,62 @@ def _plain(field: serializers.Field, name: str) -> Converter:
         return _datetime(name)
     represent = field.to_representation
     return lambda row: None if row[name] is None else represent(row[name])
+
+
+# Compiled list plans, per serializer and what its output depends on (staff or not, language,
+# time zone, the site's address): compiling one costs more than rendering a small page.
+_PLANS: dict[tuple, tuple[list[str], list[tuple[str, Converter]], frozenset[str]]] = {}
+
+
+class _Plan:
+    """Compiles a list serializer into the columns it reads and a converter per field."""
+
+    def __init__(self, model, serializer_class, viewer, request) -> None:
+        self.model = model
+        self.request = request
+        serializer = serializer_class(context={"viewer": viewer, "request": request})
+        self.columns: list[str] = []
+        self.related: set[str] = set()
+        self.converters = [
+            (name, self._compile(name, field)) for name, field in serializer.fields.items()
+        ]
+
+    def compiled(self) -> tuple[list[str], list[tuple[str, Converter]], frozenset[str]]:
+        return self.columns, self.converters, frozenset(self.related)
+
+    def _column(self, name: str) -> str:
+        if name not in self.columns:
+            self.columns.append(name)
+        return name
+
+    def _compile(self, name: str, field: serializers.Field) -> Converter:
+        if isinstance(field, RecordURLField):
+            prefix = url_prefix(self.request, field.view_name)
+            pk = self._column("id")
+            return lambda row, related: f"{prefix}{row[pk]}/"
+        if isinstance(field, StatusLabelField):
+            labels = {value: str(label) for value, label in field.workflow.statuses.choices}
+            status = self._column("status")
+            return lambda row, related: labels[row[status]]
+        if isinstance(field, PartnerCodesField):
+            pk = self._column("id")
+            self.related.add("partners")
+            return lambda row, related: related["partners"].get(row[pk], [])
+        if isinstance(field, DeadlinesField):
+            pk = self._column("id")
+            self.related.add("deadlines")
+            return lambda row, related: related["deadlines"].get(row[pk], [])
+        if isinstance(field, SerializerMethodField) and self.model is PartnerCountry:
+            code = self._column("code")  # a partner's `partners` is itself
+            return lambda row, related: [row[code]]
+        if isinstance(field, LawSummarySerializer) and self.model is TaxMeasure:
+            basis = self._column("legal_basis_id")
+            self.related.add("legal_basis")
+            return lambda row, related: related["legal_basis"].get(row[basis])
+        if field.source in ("*", None) or "." in field.source:
+            raise TypeError(f"{name}: no row representation for {type(field).__name__}")
+        convert = _plain(field, self._column(field.source))
+        return lambda row, related: convert(row)
 
 
 class ListRows:
@@ -82,46 +139,19 @@ class ListRows:
         self.model = model
         self.viewer = viewer
         self.request = request
-        serializer = serializer_class(context={"viewer": viewer, "request": request})
-        self.fields = serializer.fields
-        self.columns: list[str] = []
-        self.converters: list[tuple[str, Converter]] = []
-        self._related: dict[str, dict[int, Any]] = {}
-        for name, field in self.fields.items():
-            self.converters.append((name, self._compile(name, field)))
-
-    def _column(self, name: str) -> str:
-        if name not in self.columns:
-            self.columns.append(name)
-        return name
-
-    def _compile(self, name: str, field: serializers.Field) -> Converter:
-        if isinstance(field, RecordURLField):
-            prefix = url_prefix(self.request, field.view_name)
-            pk = self._column("id")
-            return lambda row: f"{prefix}{row[pk]}/"
-        if isinstance(field, StatusLabelField):
-            labels = {value: str(label) for value, label in field.workflow.statuses.choices}
-            status = self._column("status")
-            return lambda row: labels[row[status]]
-        if isinstance(field, PartnerCodesField):
-            pk = self._column("id")
-            codes = self._related.setdefault("partners", {})
-            return lambda row: codes.get(row[pk], [])
-        if isinstance(field, DeadlinesField):
-            pk = self._column("id")
-            deadlines = self._related.setdefault("deadlines", {})
-            return lambda row: deadlines.get(row[pk], [])
-        if isinstance(field, SerializerMethodField) and self.model is PartnerCountry:
-            code = self._column("code")  # a partner's `partners` is itself
-            return lambda row: [row[code]]
-        if isinstance(field, LawSummarySerializer) and self.model is TaxMeasure:
-            basis = self._column("legal_basis_id")
-            laws = self._related.setdefault("legal_basis", {})
-            return lambda row: laws.get(row[basis])
-        if field.source in ("*", None) or "." in field.source:
-            raise TypeError(f"{name}: no row representation for {type(field).__name__}")
-        return _plain(field, self._column(field.source))
+        key = (
+            model,
+            serializer_class,
+            viewer.is_staff,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            request.build_absolute_uri("/") if request is not None else "",
+        )
+        plan = _PLANS.get(key)
+        if plan is None:
+            plan = _PLANS[key] = _Plan(model, serializer_class, viewer, request).compiled()
+        self.columns, self.converters, related = plan
+        self._related: dict[str, dict] = {kind: {} for kind in related}
 
     def values(self, queryset):
         """`queryset` narrowed to the columns the page needs."""
@@ -130,8 +160,8 @@ class ListRows:
     def render(self, rows: Iterable[Row]) -> list[dict[str, Any]]:
         rows = list(rows)
         self._load_related(rows)
-        converters = self.converters
-        return [{name: convert(row) for name, convert in converters} for row in rows]
+        converters, related = self.converters, self._related
+        return [{name: convert(row, related) for name, convert in converters} for row in rows]
 
     def _load_related(self, rows: list[Row]) -> None:
         if "partners" in self._related:
@@ -144,10 +174,9 @@ class ListRows:
             found = selectors.deadlines_of_records(
                 self.viewer, self.model.record_type, [r["id"] for r in rows]
             )
-            serializer = DeadlineSerializer()
             self._related["deadlines"].clear()
             self._related["deadlines"].update(
-                {pk: present_deadlines(found_rows, serializer) for pk, found_rows in found.items()}
+                {pk: present_deadlines(found_rows) for pk, found_rows in found.items()}
             )
         if "legal_basis" in self._related:
             ids = {r["legal_basis_id"] for r in rows if r["legal_basis_id"] is not None}

@@ -562,12 +562,26 @@ class DeadlineSerializer(serializers.Serializer):
     source_url = serializers.CharField(allow_null=True)
 
 
-def present_deadlines(rows, serializer: DeadlineSerializer | None = None) -> list[dict[str, Any]]:
-    """Stored deadlines as the API writes them; a list page passes one `serializer` for all
-    its records (building one costs more than writing a deadline)."""
+# The keys of a `counts_from` item, in the order CountsFromSerializer writes them.
+COUNTS_FROM_KEYS = ("what", "label", "date", "date_precision", "condition")
+
+
+def present_deadlines(rows) -> list[dict[str, Any]]:
+    """Stored deadlines as `DeadlineSerializer` writes them (tests/deadlines compares the
+    two), without building a serializer per record: `tracker.deadlines.present` already gives
+    each field its final value but the date."""
     today = timezone.localdate()
-    serializer = serializer or DeadlineSerializer()
-    return [serializer.to_representation(deadline_rules.present(row, today)) for row in rows]
+    presented = []
+    for row in rows:
+        deadline = deadline_rules.present(row, today)
+        due_on = deadline["due_on"]
+        deadline["due_on"] = due_on.isoformat() if due_on is not None else None
+        deadline["counts_from"] = [
+            {key: item[key] for key in COUNTS_FROM_KEYS if key in item}
+            for item in deadline["counts_from"]
+        ]
+        presented.append(deadline)
+    return presented
 
 
 @extend_schema_field(DeadlineSerializer(many=True))
