@@ -229,22 +229,7 @@ def _visible_events(viewer: Viewer) -> QuerySet[Event]:
             ).values(seen=Value(True))[:1],
             output_field=BooleanField(),
         )
-    about_visible = Case(
-        When(audience_only=True, then=told),
-        *(
-            When(
-                record_type=record_type,
-                then=Subquery(
-                    visible_records(model, viewer)
-                    .filter(pk=OuterRef("record_id"))
-                    .values(seen=Value(True))[:1],
-                    output_field=BooleanField(),
-                ),
-            )
-            for record_type, model in RECORD_MODELS.items()
-        ),
-        default=Value(False),
-    )
+    about_visible = _about_visible_record(viewer, When(audience_only=True, then=told))
     return events.alias(about_visible=Coalesce(about_visible, Value(False))).filter(
         about_visible=True
     )
@@ -611,10 +596,11 @@ def partners_who_can_see(
 # --- Deadlines ---------------------------------------------------------------------------------
 
 
-def _about_visible_record(viewer: Viewer) -> Case:
+def _about_visible_record(viewer: Viewer, *first: When) -> Case:
     """Per row of a table naming a record by `record_type` and `record_id`: may `viewer` see
-    the record? Checked row by row, as the change feed does."""
+    the record? Checked row by row (the change feed puts its tombstones' rule `first`)."""
     return Case(
+        *first,
         *(
             When(
                 record_type=record_type,

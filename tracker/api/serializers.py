@@ -732,8 +732,12 @@ class RowsField(serializers.Field):
     def to_representation(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not self.with_url:
             return rows
-        prefix = url_prefix(self.context.get("request"), self.with_url)
-        return [{"id": row["id"], "url": f"{prefix}{row['id']}/", **row} for row in rows]
+        return with_urls(rows, url_prefix(self.context.get("request"), self.with_url))
+
+
+def with_urls(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """Record summaries with each one's URL after its id, as the API writes a summary."""
+    return [{"id": row["id"], "url": f"{prefix}{row['id']}/", **row} for row in rows]
 
 
 def rows_field(schema: serializers.Serializer, **kwargs: Any) -> RowsField:
@@ -747,15 +751,14 @@ def law_relations(law, request) -> list[dict[str, Any]]:
     prefix = url_prefix(request, "api:law-detail")
 
     def relation(row: dict[str, Any], label: str, direction: str) -> dict[str, Any]:
-        kind, note, other = row.pop("kind"), row.pop("note"), row
-        other = {"id": other["id"], "url": f"{prefix}{other['id']}/", **other}
-        return {"kind": kind, "label": label, "direction": direction, "note": note, "law": other}
+        (other,) = with_urls([{k: v for k, v in row.items() if k not in ("kind", "note")}], prefix)
+        return {"kind": row["kind"], "label": label, "direction": direction,
+                "note": row["note"], "law": other}  # fmt: skip
 
     return [
-        relation(dict(row), str(RelationKind(row["kind"]).label), "outgoing")
-        for row in law.relation_rows
+        relation(row, str(RelationKind(row["kind"]).label), "outgoing") for row in law.relation_rows
     ] + [
-        relation(dict(row), str(RELATION_INVERSE_LABELS[RelationKind(row["kind"])]), "incoming")
+        relation(row, str(RELATION_INVERSE_LABELS[RelationKind(row["kind"])]), "incoming")
         for row in law.inverse_relation_rows
     ]
 
