@@ -16,11 +16,13 @@ from typing import TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -30,7 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from tracker.models import (
     RECORD_MODELS,
@@ -665,47 +667,60 @@ def deadlines_linked_to_partner(partner_id: int) -> Q:
 
 
 def affected_by(record_type: str, record_id: int | None) -> list[dict]:
-    """Everything a change to the record touches, whoever may see it (three queries at most),
-    as `{"type": "tax_measure" | "facility" | "programme", "id": ...}` items (a programme also
+    """Everything a change to the record touches, whoever may see it (one statement), as
+    `{"type": "tax_measure" | "facility" | "programme", "id": ...}` items (a programme also
     names its `partner`)."""
     if record_id is None or record_type not in RECORD_MODELS:
         return []
-    measures: list[int] = []
-    facilities: list[int] = []
-    if record_type == DraftLaw.record_type:
-        measures = list(
-            TaxMeasure.objects.filter(Q(legal_bases=record_id) | Q(legal_basis=record_id))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-        facilities = list(
-            Facility.objects.filter(Q(enabling_laws=record_id) | Q(tax_measures__in=measures))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-        programmes = CooperationProgramme.objects.filter(partner__laws=record_id)
-    elif record_type == TaxMeasure.record_type:
-        facilities = list(
-            Facility.objects.filter(tax_measures=record_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-        programmes = CooperationProgramme.objects.filter(partner__tax_measures=record_id)
-    elif record_type == Facility.record_type:
-        programmes = CooperationProgramme.objects.filter(partner__facilities=record_id)
-    else:
-        programmes = CooperationProgramme.objects.filter(partner_id=record_id)
+    sql, params = _affected_statement(record_type, connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [record_id if p == _ID_MARK else p for p in params])
+        rows = sorted(cursor.fetchall())
     return [
-        *({"type": "tax_measure", "id": pk} for pk in measures),
-        *({"type": "facility", "id": pk} for pk in facilities),
-        *(
-            {"type": "programme", "id": pk, "partner": partner_id}
-            for pk, partner_id in programmes.order_by("pk").values_list("pk", "partner_id")
-        ),
+        {"type": AFFECTED_KINDS[rank], "id": pk, **({"partner": partner} if rank == 2 else {})}
+        for rank, pk, partner in rows
     ]
+
+
+AFFECTED_KINDS = ("tax_measure", "facility", "programme")
+
+
+@functools.lru_cache(maxsize=64)
+def _affected_statement(record_type: str, alias: str) -> tuple[str, tuple]:
+    """`affected_by`'s statement for changes to a `record_type`, compiled once: rows of
+    (kind, id, partner), kind being the index into `AFFECTED_KINDS`."""
+    measures = TaxMeasure.objects.none()
+    facilities = Facility.objects.none()
+    if record_type == DraftLaw.record_type:
+        measures = TaxMeasure.objects.filter(Q(legal_bases=_ID_MARK) | Q(legal_basis=_ID_MARK))
+        facilities = Facility.objects.filter(
+            Q(enabling_laws=_ID_MARK) | Q(tax_measures__in=measures.values("pk"))
+        )
+        programmes = CooperationProgramme.objects.filter(partner__laws=_ID_MARK)
+    elif record_type == TaxMeasure.record_type:
+        facilities = Facility.objects.filter(tax_measures=_ID_MARK)
+        programmes = CooperationProgramme.objects.filter(partner__tax_measures=_ID_MARK)
+    elif record_type == Facility.record_type:
+        programmes = CooperationProgramme.objects.filter(partner__facilities=_ID_MARK)
+    else:
+        programmes = CooperationProgramme.objects.filter(partner_id=_ID_MARK)
+    parts = [
+        queryset.order_by()
+        .annotate(affected_kind=Value(rank, output_field=IntegerField()), partner_of=partner)
+        .values_list("affected_kind", "pk", "partner_of")
+        .distinct()
+        for rank, (queryset, partner) in enumerate(
+            (
+                (measures, Cast(Value(None), BigIntegerField())),
+                (facilities, Cast(Value(None), BigIntegerField())),
+                (programmes, F("partner_id")),
+            )
+        )
+        if not queryset.query.is_empty()
+    ]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    sql, params = union.query.get_compiler(using=alias).as_sql()
+    return sql, tuple(params)
 
 
 def affects_seen_by(viewer: Viewer, affects_lists: list[list[dict]]) -> set[tuple[str, int]]:

@@ -304,3 +304,30 @@ def test_changes_that_cannot_move_a_deadline_do_not_recompute_it():
         record_update(record=law, values={"planned_next_step": "Final vote"}, actor=None)
     assert [q for q in queries if "tracker_deadline" in q["sql"]]
     assert deadlines_of(law)["next_step"].label == "Final vote"
+
+
+def test_steps_keep_the_stored_deadlines_equal_to_a_full_rebuild():
+    law = make_law(planned_next_step="Vote", planned_next_step_on=D(2026, 2, 3))
+    manual_deadline_create(
+        record=law,
+        actor=None,
+        title="Committee conclusion",
+        due_on=D(2025, 10, 1),
+        legal_basis="Rules of Procedure, art. 93",
+        source_url="https://rada.gov.ua/x",
+    )
+    add_entry_into_force(law=law, on=D(2026, 1, 1), provisions="Art. 2", actor=None)
+
+    def stored():
+        return {
+            d.key: (d.kind, d.due_on, d.unknown_because, d.counts_from, d.label, d.manual_id)
+            for d in Deadline.objects.filter(record_type="law", record_id=law.pk)
+        }
+
+    for status, on in (*ADOPTED, ("sent_to_president", D(2025, 9, 22)), ("vetoed", None)):
+        walk(law, (status, on))
+        after_step = stored()
+        refresh_all_deadlines()
+        assert stored() == after_step, status
+    kinds = {key.split(":")[2] for key in after_step}
+    assert kinds >= {"manual", "entry_into_force", "next_step"}

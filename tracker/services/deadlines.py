@@ -9,6 +9,7 @@ job, the demo loader) rebuilds every row.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -53,47 +54,69 @@ def approaching_days() -> int:
 # --- Computing and storing ------------------------------------------------------------------
 
 
-def _computed(record: TrackedRecord) -> list[rules.ComputedDeadline]:
+def _computed(
+    record: TrackedRecord, steps: Sequence[StatusChange] | None, *, manual: bool = True
+) -> list[rules.ComputedDeadline]:
     content_type = ContentType.objects.get_for_model(type(record))
     result: list[rules.ComputedDeadline] = []
     if isinstance(record, DraftLaw):
-        steps = list(
-            StatusChange.objects.filter(
-                content_type=content_type, record_id=record.pk, is_active=True
-            ).order_by("position", "id")
-        )
+        if steps is None:
+            steps = list(
+                StatusChange.objects.filter(
+                    content_type=content_type, record_id=record.pk, is_active=True
+                ).order_by("position", "id")
+            )
         entries = list(EntryIntoForce.objects.filter(law=record).order_by("id"))
         result += rules.law_deadlines(record, steps, entries)
     elif isinstance(record, TaxMeasure):
         result += rules.tax_measure_deadlines(record)
-    manual = ManualDeadline.objects.filter(
-        content_type=content_type, record_id=record.pk, done_on__isnull=True
-    ).order_by("id")
-    result += [rules.manual_deadline(record.record_type, m) for m in manual]
+    if manual:
+        rows = ManualDeadline.objects.filter(
+            content_type=content_type, record_id=record.pk, done_on__isnull=True
+        ).order_by("id")
+        result += [rules.manual_deadline(record.record_type, m) for m in rows]
     return result
 
 
-def refresh_deadlines(record_type: str, record_id: int | None) -> list[Deadline]:
+def refresh_deadlines(
+    record_type: str,
+    record_id: int | None,
+    *,
+    timeline: tuple[TrackedRecord, Sequence[StatusChange]] | None = None,
+) -> list[Deadline]:
     """Store the record's deadlines as the rules give them now: rows that no longer apply
-    (the President answered, the law failed...) go, moved ones change their date."""
+    (the President answered, the law failed...) go, moved ones change their date.
+
+    `timeline` is the record as its change just saved it (locked) and its active steps in
+    order, from a change to its timeline alone: neither is read again, and the deadlines
+    staff added, which no step moves, are kept as they stand."""
     model = RECORD_MODELS.get(record_type)
     if model is None or record_id is None:
         return []
-    record = (
-        model.objects.select_related(*(["legal_basis"] if model is TaxMeasure else []))
-        .filter(pk=record_id)
-        .first()
-    )
+    steps: Sequence[StatusChange] | None = None
+    if timeline is not None:
+        record, steps = timeline
+    else:
+        record = (
+            model.objects.select_related(*(["legal_basis"] if model is TaxMeasure else []))
+            .filter(pk=record_id)
+            .first()
+        )
     if record is None:
         Deadline.objects.filter(record_type=record_type, record_id=record_id).delete()
         return []
     content_type = ContentType.objects.get_for_model(model)
-    computed = {d.key: d for d in _computed(record)}
+    keep_manual = timeline is not None
+    computed = {d.key: d for d in _computed(record, steps, manual=not keep_manual)}
     existing = {
         row.key: row
         for row in Deadline.objects.filter(record_type=record_type, record_id=record_id)
     }
-    stale = [row.pk for key, row in existing.items() if key not in computed]
+    stale = [
+        row.pk
+        for key, row in existing.items()
+        if key not in computed and not (keep_manual and row.manual_id is not None)
+    ]
     if stale:
         Deadline.objects.filter(pk__in=stale).delete()
     rows = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -43,12 +43,14 @@ def emit_event(
     status_change: StatusChange | None = None,
     procedural_event: ProceduralEvent | None = None,
     audience: Collection[int] | None = None,
+    steps: Sequence[StatusChange] | None = None,
 ) -> Event:
     """Append an event inside the caller's transaction; notifications start once it commits.
 
     With `audience` (partner country ids, possibly none) the event is for them alone (and
     staff), whatever the record's visibility: a tombstone. Without it, whoever may see the
-    record may see the event.
+    record may see the event. `steps`, from a change to `record`'s timeline alone, are its
+    active steps in order as the change left them: its deadlines are computed from them.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("emit_event must run inside the transaction that made the change")
@@ -72,7 +74,9 @@ def emit_event(
     )
     if audience:
         event.audience.set(sorted(audience))
-    _keep_deadlines_current(event)
+    _keep_deadlines_current(
+        event, (record, steps) if record is not None and steps is not None else None
+    )
     transaction.on_commit(lambda: _announce(event.pk))
     return event
 
@@ -89,7 +93,9 @@ DEADLINE_FIELDS = {
 DEADLINE_ACTIONS = frozenset({"created", "status_changed", "corrected"})
 
 
-def _keep_deadlines_current(event: Event) -> None:
+def _keep_deadlines_current(
+    event: Event, timeline: tuple[TrackedRecord, Sequence[StatusChange]] | None = None
+) -> None:
     """Every change to a record passes here: recompute its deadlines in the same transaction
     when the change can move them (never for the deadline alerts themselves)."""
     action = event.type.rpartition(".")[2]
@@ -103,7 +109,7 @@ def _keep_deadlines_current(event: Event) -> None:
     fields = DEADLINE_FIELDS.get(event.record_type, frozenset())
     changed = set(event.data.get("changed", ())) if action == "updated" else set()
     if "deadlines" in changed or changed & fields or (fields and action in DEADLINE_ACTIONS):
-        deadlines.refresh_deadlines(event.record_type, event.record_id)
+        deadlines.refresh_deadlines(event.record_type, event.record_id, timeline=timeline)
 
 
 def _announce(event_id: int) -> None:

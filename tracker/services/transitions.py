@@ -522,6 +522,7 @@ def record_transition(
             actor=change.recorded_by,
             status_change=change,
             data=data,
+            steps=steps,
         )
     return change
 
