@@ -24,6 +24,7 @@ The rules:
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -272,6 +273,28 @@ def law_deadlines(
             )
         )
     return result
+
+
+def _entries_depend_on(status: str, steps: Sequence[StatusChange]) -> tuple:
+    """What of the status and steps `entry_into_force_deadlines` reads besides the entries."""
+    published = next((s for s in reversed(steps) if s.to_status == LawStatus.PUBLISHED), None)
+    return status in LAW_FAILED, status == LawStatus.PUBLISHED, _day_of(published)
+
+
+def same_law_deadlines(
+    law: Any,
+    status_before: str,
+    steps_before: Sequence[StatusChange],
+    steps: Sequence[StatusChange],
+) -> bool:
+    """Whether a change of `law`'s status and steps alone (from `status_before` and
+    `steps_before` to what it has now) leaves its computed deadlines as they were, whatever
+    its entries into force: then the stored ones stand."""
+    if _entries_depend_on(status_before, steps_before) != _entries_depend_on(law.status, steps):
+        return False
+    before = copy.copy(law)
+    before.status = status_before
+    return law_deadlines(before, steps_before, ()) == law_deadlines(law, steps, ())
 
 
 def tax_measure_deadlines(measure: Any) -> list[ComputedDeadline]:

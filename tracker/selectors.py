@@ -56,6 +56,7 @@ from tracker.models import (
     Visibility,
 )
 from tracker.models.expressions import JSONRows
+from tracker.models.prepared import MARK, Prepared
 
 R = TypeVar("R", bound=TrackedRecord)
 
@@ -485,8 +486,6 @@ def api_record(model: type[R], viewer: Viewer, pk: int) -> R | None:
     return api_records(model, viewer, detail=True).filter(pk=pk).first()
 
 
-# A record id no database holds: where the asked id goes in a statement compiled in advance.
-_ID_MARK = 8_070_450_532_247_928_831
 # The annotations of a law's detail that hold JSON lists (`JSONRows`).
 LAW_DETAIL_ROWS = (
     "document_rows",
@@ -521,9 +520,9 @@ def _api_law(viewer: Viewer, pk: int) -> DraftLaw | None:
 
 @functools.lru_cache(maxsize=4096)
 def _law_detail_statement(viewer: Viewer, alias: str) -> tuple[str, tuple, int]:
-    queryset = api_laws(viewer, detail=True).filter(pk=_ID_MARK).order_by()
+    queryset = api_laws(viewer, detail=True).filter(pk=MARK).order_by()
     sql, params = queryset.query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params), list(params).index(_ID_MARK)
+    return sql, tuple(params), list(params).index(MARK)
 
 
 def linked_to_visible_partners(
@@ -672,10 +671,7 @@ def affected_by(record_type: str, record_id: int | None) -> list[dict]:
     names its `partner`)."""
     if record_id is None or record_type not in RECORD_MODELS:
         return []
-    sql, params = _affected_statement(record_type, connection.alias)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [record_id if p == _ID_MARK else p for p in params])
-        rows = sorted(cursor.fetchall())
+    rows = sorted(set(_AFFECTED[record_type].rows(record=record_id)))
     return [
         {"type": AFFECTED_KINDS[rank], "id": pk, **({"partner": partner} if rank == 2 else {})}
         for rank, pk, partner in rows
@@ -685,42 +681,58 @@ def affected_by(record_type: str, record_id: int | None) -> list[dict]:
 AFFECTED_KINDS = ("tax_measure", "facility", "programme")
 
 
-@functools.lru_cache(maxsize=64)
-def _affected_statement(record_type: str, alias: str) -> tuple[str, tuple]:
-    """`affected_by`'s statement for changes to a `record_type`, compiled once: rows of
-    (kind, id, partner), kind being the index into `AFFECTED_KINDS`."""
-    measures = TaxMeasure.objects.none()
-    facilities = Facility.objects.none()
+def _affected_parts(record_type: str, record: int) -> QuerySet:
+    """Rows of (kind, id, partner) for `affected_by`, kind being the index into
+    `AFFECTED_KINDS`, maybe repeated: each part reads one link table by its index (an OR
+    across two tables would read them whole)."""
+    bases = TaxMeasure.legal_bases.through.objects
+    links: dict[str, QuerySet] = {
+        "law": DraftLaw.partners.through.objects.filter(draftlaw_id=record),
+        "tax_measure": TaxMeasure.partners.through.objects.filter(taxmeasure_id=record),
+        "facility": Facility.partners.through.objects.filter(facility_id=record),
+    }
+    partners = links[record_type].values("partnercountry_id") if record_type in links else None
+    parts: list[tuple[int, QuerySet, str]] = []
     if record_type == DraftLaw.record_type:
-        measures = TaxMeasure.objects.filter(Q(legal_bases=_ID_MARK) | Q(legal_basis=_ID_MARK))
-        facilities = Facility.objects.filter(
-            Q(enabling_laws=_ID_MARK) | Q(tax_measures__in=measures.values("pk"))
-        )
-        programmes = CooperationProgramme.objects.filter(partner__laws=_ID_MARK)
+        measures = bases.filter(draftlaw_id=record).values("taxmeasure_id")
+        founded = TaxMeasure.objects.filter(legal_basis_id=record).values("pk")
+        measure_facilities = Facility.tax_measures.through.objects
+        parts += [
+            (0, bases.filter(draftlaw_id=record), "taxmeasure_id"),
+            (0, TaxMeasure.objects.filter(legal_basis_id=record), "pk"),
+            (1, Facility.enabling_laws.through.objects.filter(draftlaw_id=record), "facility_id"),
+            (1, measure_facilities.filter(taxmeasure_id__in=measures), "facility_id"),
+            (1, measure_facilities.filter(taxmeasure_id__in=founded), "facility_id"),
+        ]
     elif record_type == TaxMeasure.record_type:
-        facilities = Facility.objects.filter(tax_measures=_ID_MARK)
-        programmes = CooperationProgramme.objects.filter(partner__tax_measures=_ID_MARK)
-    elif record_type == Facility.record_type:
-        programmes = CooperationProgramme.objects.filter(partner__facilities=_ID_MARK)
-    else:
-        programmes = CooperationProgramme.objects.filter(partner_id=_ID_MARK)
-    parts = [
+        facilities = Facility.tax_measures.through.objects.filter(taxmeasure_id=record)
+        parts.append((1, facilities, "facility_id"))
+    programmes = (
+        CooperationProgramme.objects.filter(partner_id__in=partners)
+        if partners is not None
+        else CooperationProgramme.objects.filter(partner_id=record)
+    )
+    no_partner = Cast(Value(None), BigIntegerField())
+    queries = [
         queryset.order_by()
-        .annotate(affected_kind=Value(rank, output_field=IntegerField()), partner_of=partner)
-        .values_list("affected_kind", "pk", "partner_of")
-        .distinct()
-        for rank, (queryset, partner) in enumerate(
-            (
-                (measures, Cast(Value(None), BigIntegerField())),
-                (facilities, Cast(Value(None), BigIntegerField())),
-                (programmes, F("partner_id")),
-            )
-        )
-        if not queryset.query.is_empty()
+        .annotate(affected_kind=Value(rank, output_field=IntegerField()), partner_of=no_partner)
+        .values_list("affected_kind", column, "partner_of")
+        for rank, queryset, column in parts
     ]
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    sql, params = union.query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params)
+    queries.append(
+        programmes.order_by()
+        .annotate(affected_kind=Value(2, output_field=IntegerField()), partner_of=F("partner_id"))
+        .values_list("affected_kind", "pk", "partner_of")
+    )
+    return queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+
+
+_AFFECTED = {
+    record_type: Prepared(
+        lambda record, record_type=record_type: _affected_parts(record_type, record)
+    )
+    for record_type in RECORD_MODELS
+}
 
 
 def affects_seen_by(viewer: Viewer, affects_lists: list[list[dict]]) -> set[tuple[str, int]]:

@@ -306,7 +306,21 @@ def test_changes_that_cannot_move_a_deadline_do_not_recompute_it():
     assert deadlines_of(law)["next_step"].label == "Final vote"
 
 
-def test_steps_keep_the_stored_deadlines_equal_to_a_full_rebuild():
+@pytest.mark.parametrize(
+    "path",
+    [
+        (*ADOPTED, ("sent_to_president", D(2025, 9, 22)), ("vetoed", None)),
+        (
+            *ADOPTED,
+            ("sent_to_president", D(2025, 9, 22)),
+            ("signed_by_president", D(2025, 9, 30)),
+            ("published", D(2025, 10, 2)),
+        ),
+    ],
+    ids=["vetoed", "published"],
+)
+@pytest.mark.parametrize("with_entry", [True, False], ids=["entry", "no_entry"])
+def test_steps_keep_the_stored_deadlines_equal_to_a_full_rebuild(path, with_entry):
     law = make_law(planned_next_step="Vote", planned_next_step_on=D(2026, 2, 3))
     manual_deadline_create(
         record=law,
@@ -316,7 +330,8 @@ def test_steps_keep_the_stored_deadlines_equal_to_a_full_rebuild():
         legal_basis="Rules of Procedure, art. 93",
         source_url="https://rada.gov.ua/x",
     )
-    add_entry_into_force(law=law, on=D(2026, 1, 1), provisions="Art. 2", actor=None)
+    if with_entry:
+        add_entry_into_force(law=law, on=D(2026, 1, 1), provisions="Art. 2", actor=None)
 
     def stored():
         return {
@@ -324,10 +339,12 @@ def test_steps_keep_the_stored_deadlines_equal_to_a_full_rebuild():
             for d in Deadline.objects.filter(record_type="law", record_id=law.pk)
         }
 
-    for status, on in (*ADOPTED, ("sent_to_president", D(2025, 9, 22)), ("vetoed", None)):
+    kinds_seen = set()
+    for status, on in path:
         walk(law, (status, on))
         after_step = stored()
+        kinds_seen |= {key.split(":")[2] for key in after_step}
         refresh_all_deadlines()
         assert stored() == after_step, status
-    kinds = {key.split(":")[2] for key in after_step}
-    assert kinds >= {"manual", "entry_into_force", "next_step"}
+    assert kinds_seen >= {"manual", "next_step", "president"}
+    assert ("entry_into_force" in kinds_seen) == (with_entry or path[-1][0] == "published")

@@ -35,8 +35,9 @@ from tracker.models import (
     TaxMeasure,
     TrackedRecord,
 )
+from tracker.models.prepared import Prepared
 
-from .events import emit_event
+from .events import TimelineChange, emit_event
 from .records import record_update
 
 # Event actions of the alerts (`law.deadline_approaching`, `tax_measure.deadline_missed`...).
@@ -54,6 +55,12 @@ def approaching_days() -> int:
 # --- Computing and storing ------------------------------------------------------------------
 
 
+_ENTRIES = Prepared(lambda law: EntryIntoForce.objects.filter(law=law).order_by("id"))
+_STORED = Prepared(
+    lambda type, record: Deadline.objects.filter(record_type=type, record_id=record).order_by()
+)
+
+
 def _computed(
     record: TrackedRecord, steps: Sequence[StatusChange] | None, *, manual: bool = True
 ) -> list[rules.ComputedDeadline]:
@@ -66,7 +73,7 @@ def _computed(
                     content_type=content_type, record_id=record.pk, is_active=True
                 ).order_by("position", "id")
             )
-        entries = list(EntryIntoForce.objects.filter(law=record).order_by("id"))
+        entries = list(_ENTRIES.instances(law=record.pk))
         result += rules.law_deadlines(record, steps, entries)
     elif isinstance(record, TaxMeasure):
         result += rules.tax_measure_deadlines(record)
@@ -79,23 +86,24 @@ def _computed(
 
 
 def refresh_deadlines(
-    record_type: str,
-    record_id: int | None,
-    *,
-    timeline: tuple[TrackedRecord, Sequence[StatusChange]] | None = None,
-) -> list[Deadline]:
+    record_type: str, record_id: int | None, *, timeline: TimelineChange | None = None
+) -> None:
     """Store the record's deadlines as the rules give them now: rows that no longer apply
     (the President answered, the law failed...) go, moved ones change their date.
 
-    `timeline` is the record as its change just saved it (locked) and its active steps in
-    order, from a change to its timeline alone: neither is read again, and the deadlines
-    staff added, which no step moves, are kept as they stand."""
+    With `timeline` (a change to the record's timeline alone) the record and its steps are
+    not read again, the deadlines staff added, which no step moves, are kept as they stand,
+    and a step the rules say moves nothing writes nothing."""
     model = RECORD_MODELS.get(record_type)
     if model is None or record_id is None:
-        return []
+        return
     steps: Sequence[StatusChange] | None = None
     if timeline is not None:
-        record, steps = timeline
+        record, steps = timeline.record, timeline.steps
+        if isinstance(record, DraftLaw) and rules.same_law_deadlines(
+            record, timeline.status_before, timeline.steps_before, steps
+        ):
+            return
     else:
         record = (
             model.objects.select_related(*(["legal_basis"] if model is TaxMeasure else []))
@@ -104,14 +112,11 @@ def refresh_deadlines(
         )
     if record is None:
         Deadline.objects.filter(record_type=record_type, record_id=record_id).delete()
-        return []
+        return
     content_type = ContentType.objects.get_for_model(model)
     keep_manual = timeline is not None
     computed = {d.key: d for d in _computed(record, steps, manual=not keep_manual)}
-    existing = {
-        row.key: row
-        for row in Deadline.objects.filter(record_type=record_type, record_id=record_id)
-    }
+    existing = {row.key: row for row in _STORED.instances(type=record_type, record=record_id)}
     stale = [
         row.pk
         for key, row in existing.items()
@@ -119,7 +124,6 @@ def refresh_deadlines(
     ]
     if stale:
         Deadline.objects.filter(pk__in=stale).delete()
-    rows = []
     for key, deadline in computed.items():
         values = {
             "content_type": content_type,
@@ -138,13 +142,11 @@ def refresh_deadlines(
         }
         row = existing.get(key)
         if row is None:
-            row = Deadline.objects.create(key=key, **values)
+            Deadline.objects.create(key=key, **values)
         elif any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
             row.save()
-        rows.append(row)
-    return rows
 
 
 def _extra(deadline: rules.ComputedDeadline) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,6 +33,16 @@ def _serialize_event_commits() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
 
 
+@dataclass(frozen=True)
+class TimelineChange:
+    """A change to a record's timeline alone, as the transaction making it holds it."""
+
+    record: TrackedRecord  # as the change saved it, locked
+    steps: Sequence[StatusChange]  # its active steps in order, after the change
+    status_before: str
+    steps_before: Sequence[StatusChange]
+
+
 def emit_event(
     *,
     type: str,
@@ -43,40 +54,40 @@ def emit_event(
     status_change: StatusChange | None = None,
     procedural_event: ProceduralEvent | None = None,
     audience: Collection[int] | None = None,
-    steps: Sequence[StatusChange] | None = None,
+    timeline: TimelineChange | None = None,
 ) -> Event:
     """Append an event inside the caller's transaction; notifications start once it commits.
 
     With `audience` (partner country ids, possibly none) the event is for them alone (and
     staff), whatever the record's visibility: a tombstone. Without it, whoever may see the
-    record may see the event. `steps`, from a change to `record`'s timeline alone, are its
-    active steps in order as the change left them: its deadlines are computed from them.
+    record may see the event. `timeline` describes a change to `record`'s timeline alone:
+    its deadlines are computed from what it holds.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("emit_event must run inside the transaction that made the change")
-    _serialize_event_commits()
     record_type = record.record_type if record is not None else (record_type or "")
     record_id = record.pk if record is not None else record_id
+    data = data or {}
     if audience is None and type != "webhook.test":
         # What the change touches beyond its record; readers see what they may of it.
         affects = affected_by(record_type, record_id)
         if affects:
-            data = {**(data or {}), "affects": affects}
+            data = {**data, "affects": affects}
+    # Done before the lock below, which every writer of events waits for until commit.
+    _keep_deadlines_current(type, record_type, record_id, data, timeline)
+    _serialize_event_commits()
     event = Event.objects.create(
         type=type,
         record_type=record_type,
         record_id=record_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
-        data=data or {},
+        data=data,
         status_change=status_change,
         procedural_event=procedural_event,
         audience_only=audience is not None,
     )
     if audience:
         event.audience.set(sorted(audience))
-    _keep_deadlines_current(
-        event, (record, steps) if record is not None and steps is not None else None
-    )
     transaction.on_commit(lambda: _announce(event.pk))
     return event
 
@@ -94,22 +105,26 @@ DEADLINE_ACTIONS = frozenset({"created", "status_changed", "corrected"})
 
 
 def _keep_deadlines_current(
-    event: Event, timeline: tuple[TrackedRecord, Sequence[StatusChange]] | None = None
+    type: str,
+    record_type: str,
+    record_id: int | None,
+    data: dict[str, Any],
+    timeline: TimelineChange | None,
 ) -> None:
     """Every change to a record passes here: recompute its deadlines in the same transaction
     when the change can move them (never for the deadline alerts themselves)."""
-    action = event.type.rpartition(".")[2]
-    if not event.record_type or action.startswith("deadline_"):
+    action = type.rpartition(".")[2]
+    if not record_type or action.startswith("deadline_"):
         return
     from . import deadlines  # deadlines writes events: imported when first needed
 
     if action == "deleted":
-        deadlines.forget_deadlines(event.record_type, event.record_id)
+        deadlines.forget_deadlines(record_type, record_id)
         return
-    fields = DEADLINE_FIELDS.get(event.record_type, frozenset())
-    changed = set(event.data.get("changed", ())) if action == "updated" else set()
+    fields = DEADLINE_FIELDS.get(record_type, frozenset())
+    changed = set(data.get("changed", ())) if action == "updated" else set()
     if "deadlines" in changed or changed & fields or (fields and action in DEADLINE_ACTIONS):
-        deadlines.refresh_deadlines(event.record_type, event.record_id, timeline=timeline)
+        deadlines.refresh_deadlines(record_type, record_id, timeline=timeline)
 
 
 def _announce(event_id: int) -> None:

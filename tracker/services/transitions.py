@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from tracker.models import (
     LAW_ONLY_EVENT_KINDS,
+    RECORD_MODELS,
     DatePrecision,
     DraftLaw,
     ProceduralEvent,
@@ -33,6 +34,7 @@ from tracker.models import (
     TimelineEntry,
     TrackedRecord,
 )
+from tracker.models.prepared import Prepared
 from tracker.workflows import (
     ADOPTION_MIN_VOTES,
     CONSTITUTIONAL_MIN_VOTES,
@@ -42,7 +44,7 @@ from tracker.workflows import (
 )
 
 from .errors import TimelineConflict, TransitionNotAllowed
-from .events import emit_event
+from .events import TimelineChange, emit_event
 
 R = TypeVar("R", bound=TrackedRecord)
 
@@ -109,16 +111,24 @@ def _content_type(record: TrackedRecord) -> ContentType:
     return ContentType.objects.get_for_model(type(record))
 
 
+_ACTIVE_STEPS = Prepared(
+    lambda content_type, record: StatusChange.objects.filter(
+        content_type=content_type, record_id=record, is_active=True
+    )
+)
+_ACTIVE_EVENTS = Prepared(
+    lambda content_type, record: ProceduralEvent.objects.filter(
+        content_type=content_type, record_id=record, is_active=True
+    )
+)
+
+
 def active_entries(record: TrackedRecord) -> list[TimelineEntry]:
     """The record's timeline as it stands (corrected, without retracted entries), in order."""
-    content_type = _content_type(record)
+    content_type = _content_type(record).pk
     entries: list[TimelineEntry] = [
-        *StatusChange.objects.filter(
-            content_type=content_type, record_id=record.pk, is_active=True
-        ),
-        *ProceduralEvent.objects.filter(
-            content_type=content_type, record_id=record.pk, is_active=True
-        ),
+        *_ACTIVE_STEPS.instances(content_type=content_type, record=record.pk),
+        *_ACTIVE_EVENTS.instances(content_type=content_type, record=record.pk),
     ]
     entries.sort(key=lambda e: (e.position, e.recorded_at, e.pk))
     return entries
@@ -356,8 +366,17 @@ def _raise_if(errors: dict[str, str]) -> None:
         raise ValidationError(errors, code="invalid")
 
 
+_LOCK = {
+    model: Prepared(lambda record, model=model: model.objects.select_for_update().filter(pk=record))
+    for model in RECORD_MODELS.values()
+}
+
+
 def _lock(record: R) -> R:
-    locked = type(record).objects.select_for_update().get(pk=record.pk)
+    found = list(_LOCK[type(record)].instances(record=record.pk))
+    if not found:
+        raise type(record).DoesNotExist(f"{type(record).__name__} {record.pk} no longer exists")
+    locked = found[0]
     if locked.archived_at is not None:
         raise ValidationError(
             _("This record is archived; restore it before changing its timeline.")
@@ -475,6 +494,7 @@ def record_transition(
             )
         position = _position(entries, when, after=after_step)
         steps = _steps(entries)
+        steps_before = list(steps)
         index = sum(1 for s in steps if s.position < position)
         before = steps[index - 1].to_status if index else workflow.initial
         appended = index == len(steps)
@@ -522,7 +542,7 @@ def record_transition(
             actor=change.recorded_by,
             status_change=change,
             data=data,
-            steps=steps,
+            timeline=TimelineChange(locked, steps, current, steps_before),
         )
     return change
 
