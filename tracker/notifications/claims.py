@@ -24,6 +24,7 @@ from tracker.models import (
 
 from . import config
 from .results import DUE_STATES, Afterwards, finish_failed
+from .sql import id_list
 
 # What sending needs of a claimed delivery and its webhook subscription; the rest of either
 # row is loaded only if a failure needs it (a few deliveries, not the batch).
@@ -43,14 +44,6 @@ CLAIM_FIELDS = (
     "subscription__is_active",
     "subscription__failing_since",
 )
-
-
-def id_list(ids: list[int]) -> tuple[str, list]:
-    """`= ANY(%s)` with one array parameter on PostgreSQL (the same short statement whatever
-    the number of ids, parsed once by psycopg), `IN (%s, ...)` elsewhere."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", [list(ids)]
-    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def claim_batch(

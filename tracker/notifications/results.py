@@ -24,6 +24,7 @@ from tracker.ops import metrics
 from tracker.services.subscriptions import disable_subscription
 
 from . import config, notices, queue
+from .sql import int_array
 from .transports import Outcome, TransportError
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def record_successes(attempts: Sequence[Attempt]) -> dict[int, DeliveryState | N
             "unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[]) "
             "AS done(column1, column2, column3, column4)"
         )
-        done_params: list = columns
+        done_params: list = [int_array(column) for column in columns]
     else:
         done = "(VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(attempts)) + ") AS done"
         done_params = [value for row in zip(*columns, strict=True) for value in row]

@@ -188,9 +188,15 @@ def port_problem(port: int) -> str | None:
 
 def url_port_problem(url: str) -> str | None:
     """`port_problem` of the port `url` names (or its scheme's default)."""
+    port = _port_of(url)
+    return "The URL is malformed." if port is None else port_problem(port)
+
+
+@functools.lru_cache(maxsize=4096)
+def _port_of(url: str) -> int | None:
+    # Every delivery asks; a subscription's URL does not change between them.
     try:
         parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        return "The URL is malformed."
-    return port_problem(port)
+        return None

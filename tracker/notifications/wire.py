@@ -29,6 +29,7 @@ connections it keeps.
 
 from __future__ import annotations
 
+import functools
 import queue
 import re
 import socket
@@ -95,6 +96,7 @@ class Response:
     seconds: float = 0.0  # how long the exchange took, as curl measured it
 
 
+@functools.lru_cache(maxsize=4096)
 def request_url(url: str) -> str:
     """`url` with its path and query percent-encoded where needed, as curl expects."""
     parts = urlsplit(url)
