@@ -21,7 +21,7 @@ from tracker.services import deadlines as services
 
 from .base import HTTPS_LINKS
 from .forms import ServiceForm
-from .mixins import ServiceFormAdmin
+from .mixins import ReadOnlyMixin, ServiceFormAdmin
 
 # "Due" on the staff page: within this many days.
 DUE_SOON_DAYS = 14
@@ -187,7 +187,7 @@ class PartnerFilter(admin.SimpleListFilter):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Everything due or overdue, across all records: a read-only page of the stored
     deadlines, filterable by record type, partner country and responsible staff member."""
 
@@ -209,15 +209,6 @@ class DeadlineAdmin(admin.ModelAdmin):
     list_select_related = ("responsible",)
     search_fields = ("label", "legal_basis", "key")
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("standing"))
     def standing(self, obj: Deadline) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tracker.models import Delivery, DeliveryState, EmailSubscription, WebhookSubscription
 from tracker.services import subscriptions as services
 
-from .mixins import ServiceFormAdmin
+from .mixins import ReadOnlyMixin, ServiceFormAdmin
 
 SUBSCRIPTION_FIELDS = ("event_types", "record_type", "record_id", "description", "is_active")
 
@@ -169,7 +169,7 @@ class LatencyFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "message_id",
@@ -197,15 +197,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ("retry",)
     readonly_fields = [f.name for f in Delivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("to"))
     def target(self, obj: Delivery) -> str:

@@ -39,6 +39,8 @@ from tracker.services.rada_review import (
     keep_ours,
 )
 
+from .mixins import ReadOnlyMixin
+
 
 def _can_view(request: HttpRequest) -> bool:
     return request.user.is_active and request.user.has_perm("tracker.view_draftlaw")
@@ -71,7 +73,7 @@ def rada_context(law) -> dict:
     }
 
 
-class LawPermissions:
+class LawPermissions(ReadOnlyMixin):
     """Read with the right to view laws; decide with the right to record their steps."""
 
     def has_module_permission(self, request):
@@ -79,15 +81,6 @@ class LawPermissions:
 
     def has_view_permission(self, request, obj=None):
         return _can_view(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DefaultStateFilter(admin.SimpleListFilter):

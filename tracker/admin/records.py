@@ -57,7 +57,7 @@ from tracker.workflows import LAW_ADOPTED, LawStatus, TaxMeasureStatus
 
 from .base import HTTPS_LINKS, RecordAdmin
 from .forms import RecordForm
-from .mixins import ArchivedFilter, ServiceRefused
+from .mixins import ArchivedFilter, ReadOnlyMixin, ServiceRefused
 from .rada import rada_context
 from .timeline import date_label
 
@@ -121,7 +121,7 @@ class LawRelationInline(admin.TabularInline):
     verbose_name_plural = _("related bills (this bill is …)")
 
 
-class InverseLawRelationInline(admin.TabularInline):
+class InverseLawRelationInline(ReadOnlyMixin, admin.TabularInline):
     """Relations recorded on other bills that name this one, read as they read from here."""
 
     model = LawRelation
@@ -135,15 +135,6 @@ class InverseLawRelationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("law")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("this bill is"))
     def inverse_label(self, relation: LawRelation) -> str:

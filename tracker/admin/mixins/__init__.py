@@ -4,6 +4,7 @@
 |---|---|
 | `RecordPagesMixin` | URL names, the record a page is about, the change page's context |
 | `RecordPermissionsMixin` | who deletes for good, who records status changes |
+| `ReadOnlyMixin` | what the system writes and staff only read |
 | `ServiceFormAdmin`, `RecordSaveMixin` | saving through the services, refusals shown on the form |
 | `RecordDeleteMixin` | deleting through `record_delete` |
 | `ArchiveMixin` | archiving and restoring |
@@ -22,7 +23,7 @@ from .exporting import ExportMixin
 from .history import ReadOnlyHistoryMixin
 from .importing import CSVImportMixin
 from .pages import RecordPagesMixin
-from .permissions import RecordPermissionsMixin
+from .permissions import ReadOnlyMixin, RecordPermissionsMixin
 from .saving import RecordSaveMixin, ServiceFormAdmin, ServiceRefused
 from .transitions import TransitionMixin
 
@@ -33,6 +34,7 @@ __all__ = [
     "DeleteRefused",
     "ExportMixin",
     "ReadOnlyHistoryMixin",
+    "ReadOnlyMixin",
     "RecordColumnsMixin",
     "RecordDeleteMixin",
     "RecordPagesMixin",

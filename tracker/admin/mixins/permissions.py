@@ -23,6 +23,21 @@ class SuperuserOnlyMixin:
         return False  # issued or revoked, never edited
 
 
+class ReadOnlyMixin:
+    """What the system writes and staff only read (deadlines, deliveries, imported bills, the
+    other side of a relation): nobody adds, changes or deletes it here. Works for a model
+    admin and for an inline."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RecordPermissionsMixin:
     def has_delete_permission(self, request, obj=None):
         # Staff archive; only a superuser deletes for good.
