@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -125,6 +126,29 @@ def test_a_key_older_than_24_hours_is_forgotten(editor):
     assert "Idempotent-Replayed" not in response
     assert ProceduralEvent.objects.filter(record_id=law.pk).count() == 2
     assert IdempotentRequest.objects.filter(key=KEY).count() == 1
+
+
+def test_keys_past_their_window_are_forgotten_hourly_whoever_made_them(editor):
+    from tracker.notifications.tasks import forget_idempotency_keys
+
+    other = make_user(username="editor2", role="Editors")
+    law = make_law()
+    path = f"/api/v1/laws/{law.pk}/procedural-events/"
+    for user, key in ((editor, KEY), (other, "0e1d2c3b-4a59-4687-9a6b-5c4d3e2f1a00")):
+        response = staff_client(user).post(
+            path, {"kind": "committee_hearing"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+        assert response.status_code == 201
+    IdempotentRequest.objects.filter(user=editor).update(
+        created_at=timezone.now() - datetime.timedelta(hours=24, minutes=1)
+    )
+
+    assert forget_idempotency_keys.apply().get() == 1
+
+    assert list(IdempotentRequest.objects.values_list("user", flat=True)) == [other.pk]
+    assert "idempotency.forget" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
 
 
 def test_a_refused_write_is_not_kept_and_is_judged_again(editor):

@@ -13,6 +13,7 @@ from celery.signals import worker_init
 from django.db import InterfaceError, OperationalError
 
 from tracker.services.deadlines import send_deadline_alerts
+from tracker.services.idempotency import forget_expired_keys
 from tracker.services.rada_fetch import sync_url
 
 from . import delivery, digests, outbox, queue
@@ -67,6 +68,12 @@ def deadline_alerts() -> dict[str, int]:
     """Announce deadlines coming near and deadlines missed (each once; a re-run, or a run
     after downtime, sends only what was not sent yet)."""
     return send_deadline_alerts()
+
+
+@shared_task(name="idempotency.forget")
+def forget_idempotency_keys() -> int:
+    """Forget the Idempotency-Keys of staff writes once their window is over."""
+    return forget_expired_keys()
 
 
 @shared_task(name="notifications.digests")

@@ -87,6 +87,13 @@ def claim(*, user: AbstractBaseUser, key: str, fingerprint: str) -> IdempotentRe
         return None
 
 
+def forget_expired_keys() -> int:
+    """Forget every use of a key older than the window, whoever made it (hourly: a user who
+    never writes again leaves nothing behind); returns how many were forgotten."""
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=_window_start()).delete()
+    return deleted
+
+
 def record_answer(*, claimed: IdempotentRequest, status_code: int, body: Any) -> None:
     """The answer to the change the key was claimed for, saved with the change."""
     claimed.status_code = status_code
