@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Digest mails go out once a period is over; a run each quarter hour sends them soon
     # after midnight (each period once, whatever the interval).
+    "idempotency-keys": {
+        "task": "idempotency.forget",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
     "email-digests": {
         "task": "notifications.digests",
         "schedule": 900.0,
