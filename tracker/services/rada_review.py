@@ -236,16 +236,22 @@ def _record_month(
 # --- Which bills are followed --------------------------------------------------------------
 
 
+def _pending(suggestion: SuggestedBill) -> SuggestedBill:
+    """The suggestion, locked for the caller's transaction, if nobody decided it meanwhile."""
+    locked = SuggestedBill.objects.select_for_update().get(pk=suggestion.pk)
+    if locked.state != SuggestionState.PENDING:
+        raise ValidationError(
+            _("This suggestion was already decided (%(state)s).")
+            % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
 def accept_suggestion(*, suggestion: SuggestedBill, user: AbstractBaseUser) -> DraftLaw:
     """Track the suggested bill: a law (hidden from partners until staff publish it), linked
     to the Rada's bill, with the whole history its card shows."""
     with transaction.atomic():
-        suggestion = SuggestedBill.objects.select_for_update().get(pk=suggestion.pk)
-        if suggestion.state != SuggestionState.PENDING:
-            raise ValidationError(
-                _("This suggestion was already decided (%(state)s).")
-                % {"state": suggestion.get_state_display()}
-            )
+        suggestion = _pending(suggestion)
         if RadaBill.objects.filter(rada_id=suggestion.rada_id).exists():
             raise ValidationError(_("This bill is already tracked."))
         law, created = _law_for(suggestion, user)
@@ -299,12 +305,7 @@ def _law_for(suggestion: SuggestedBill, user: AbstractBaseUser) -> tuple[DraftLa
 
 def dismiss_suggestion(*, suggestion: SuggestedBill, user: AbstractBaseUser) -> SuggestedBill:
     with transaction.atomic():
-        suggestion = SuggestedBill.objects.select_for_update().get(pk=suggestion.pk)
-        if suggestion.state != SuggestionState.PENDING:
-            raise ValidationError(
-                _("This suggestion was already decided (%(state)s).")
-                % {"state": suggestion.get_state_display()}
-            )
+        suggestion = _pending(suggestion)
         suggestion.state = SuggestionState.DISMISSED
         suggestion.decided_by = user
         suggestion.decided_at = timezone.now()
