@@ -259,6 +259,8 @@ class Event(models.Model):
             models.Index(
                 fields=["id"], condition=Q(fanned_out_at__isnull=True), name="event_pending_fanout"
             ),
+            # The digests read one day's or one week's events.
+            models.Index(fields=["occurred_at"], name="event_occurred_at"),
         ]
 
     def __str__(self) -> str:
