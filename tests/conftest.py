@@ -1,6 +1,15 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from tests.factories import make_partner, make_user
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    # A request in Ukrainian leaves Ukrainian active in the thread; the next test reads English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -15,13 +15,3 @@ def api_client_for(db):
         return clients[partner.pk]
 
     return client
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    # A request in Ukrainian leaves Ukrainian active in the thread; later tests read English.
-    from django.conf import settings
-    from django.utils import translation
-
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
