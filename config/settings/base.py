@@ -120,9 +120,23 @@ DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", 
 DATABASE_MIGRATE_STATEMENT_TIMEOUT = float(
     os.environ.get("DATABASE_MIGRATE_STATEMENT_TIMEOUT", "0")
 )
+# A statement run this many times on a connection is prepared there: PostgreSQL then
+# parses and plans it once, not on every request (each request runs the same few). This
+# needs server-side binding (the values sent apart from the SQL). 0 turns both off: behind
+# a pooler that cannot carry prepared statements (PgBouncer in transaction mode before 1.21).
+DATABASE_PREPARE_THRESHOLD = int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5"))
+
+
+def postgresql_prepared(threshold: int) -> dict:
+    if threshold <= 0:
+        return {}
+    return {"server_side_binding": True, "prepare_threshold": threshold}
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {
         **postgresql_timeouts(DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT),
+        **postgresql_prepared(DATABASE_PREPARE_THRESHOLD),
         **DATABASES["default"].get("OPTIONS", {}),  # what DATABASE_URL says wins
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
