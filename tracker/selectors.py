@@ -559,20 +559,28 @@ def visible_partner_codes(
     """record id -> sorted ISO codes of its linked partner countries that `viewer` may see."""
     if not record_ids:
         return {}
-    through = model._meta.get_field("partners").remote_field.through
-    source = f"{model._meta.model_name}_id"
-    links = (
-        through.objects.filter(
-            **{f"{source}__in": record_ids},
-            partnercountry__in=visible_partners(viewer).values("pk"),
-        )
-        .order_by("partnercountry__code")
-        .values_list(source, "partnercountry__code")
-    )
     codes: dict[int, list[str]] = {}
-    for record_id, code in links:
+    for record_id, code in _partner_codes(model, viewer).rows(records=list(record_ids)):
         codes.setdefault(record_id, []).append(code)
     return codes
+
+
+@functools.lru_cache(maxsize=4096)
+def _partner_codes(model: type[TrackedRecord], viewer: Viewer) -> Prepared:
+    # Compiled once per reader and page length: the visibility rule costs more to compile
+    # than the query to run.
+    through = model._meta.get_field("partners").remote_field.through
+    source = f"{model._meta.model_name}_id"
+    return Prepared(
+        lambda records: (
+            through.objects.filter(
+                **{f"{source}__in": records},
+                partnercountry__in=visible_partners(viewer).values("pk"),
+            )
+            .order_by("partnercountry__code")
+            .values_list(source, "partnercountry__code")
+        )
+    )
 
 
 def partners_who_can_see(
@@ -636,10 +644,16 @@ def deadlines_of_records(
     if not record_ids:
         return {}
     result: dict[int, list[Deadline]] = {}
-    rows = Deadline.objects.filter(record_type=record_type, record_id__in=record_ids)
-    for row in rows.order_by(F("due_on").asc(nulls_last=True), "id"):
+    for row in _DEADLINES_OF.instances(record_type=record_type, records=list(record_ids)):
         result.setdefault(row.record_id, []).append(row)
     return result
+
+
+_DEADLINES_OF = Prepared(
+    lambda record_type, records: Deadline.objects.filter(
+        record_type=record_type, record_id__in=records
+    ).order_by(F("due_on").asc(nulls_last=True), "id")
+)
 
 
 def deadlines_linked_to_partner(partner_id: int) -> Q:

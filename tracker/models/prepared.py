@@ -29,35 +29,52 @@ MARK = 8_070_450_532_247_928_831
 
 
 class Prepared(Generic[M]):
+    """A queryset compiled once per database (and per length of each list asked for)."""
+
     def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
         self._build = build
         # The values asked for are the arguments of `build` without a default (a default can
         # bind a loop variable: `lambda record, model=model: ...`).
         asked = build.__code__.co_argcount - len(build.__defaults__ or ())
         self._names = build.__code__.co_varnames[:asked]
-        self._statements: dict[str, tuple[type[M], str, tuple, tuple[tuple[int, str], ...]]] = {}
+        self._statements: dict[tuple, tuple[type[M], str, tuple, tuple]] = {}
 
-    def _statement(self, alias: str) -> tuple[type[M], str, tuple, tuple[tuple[int, str], ...]]:
-        statement = self._statements.get(alias)
+    def _statement(self, alias: str, values: dict[str, Any]) -> tuple[type[M], str, tuple, tuple]:
+        # A list (`pk__in=ids`) is compiled for its length: a page of 25 and one of 50 are
+        # two statements, each compiled once.
+        shape = tuple(
+            len(values[name]) if isinstance(values[name], list | tuple) else None
+            for name in self._names
+        )
+        statement = self._statements.get((alias, shape))
         if statement is None:
-            marks = {name: MARK - index for index, name in enumerate(self._names)}
+            marks: dict[str, Any] = {}
+            by_mark: dict[Any, tuple[str, int | None]] = {}
+            next_mark = MARK
+            for name, length in zip(self._names, shape, strict=True):
+                items = range(length) if length is not None else [None]
+                for item in items:
+                    # A text column's filter turns the mark into its digits.
+                    by_mark[next_mark] = by_mark[str(next_mark)] = (name, item)
+                    next_mark -= 1
+                firsts = [mark for mark, (n, _) in by_mark.items() if n == name]
+                numbers = [mark for mark in firsts if isinstance(mark, int)]
+                marks[name] = numbers if length is not None else numbers[0]
             queryset = self._build(**marks)
             sql, params = queryset.query.get_compiler(using=alias).as_sql()
-            # A text column's filter turns the mark into its digits.
-            by_mark = {key: name for name, mark in marks.items() for key in (mark, str(mark))}
-            places = tuple((i, by_mark[p]) for i, p in enumerate(params) if p in by_mark)
-            missing = set(self._names) - {name for _, name in places}
+            places = tuple((i, *by_mark[p]) for i, p in enumerate(params) if p in by_mark)
+            missing = set(self._names) - {name for _, name, _ in places}
             if missing:
                 raise ValueError(f"Not a parameter of the compiled SQL: {sorted(missing)}")
             statement = (queryset.model, sql, tuple(params), places)
-            self._statements[alias] = statement
+            self._statements[(alias, shape)] = statement
         return statement
 
     def _bound(self, alias: str, values: dict[str, Any]) -> tuple[type[M], str, list]:
-        model, sql, params, places = self._statement(alias)
+        model, sql, params, places = self._statement(alias, values)
         bound = list(params)
-        for index, name in places:
-            bound[index] = values[name]
+        for index, name, item in places:
+            bound[index] = values[name] if item is None else values[name][item]
         return model, sql, bound
 
     def instances(self, **values: Any) -> RawQuerySet:
