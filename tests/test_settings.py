@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -61,3 +62,37 @@ def test_start_up_fails_clearly_without_required_settings(production_env, missin
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert f"Set the {missing} environment variable." in result.stderr
+
+
+def _database_options(env: dict[str, str]) -> dict:
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_postgresql_waits_are_bounded_by_the_settings(production_env):
+    # No connection is opened: the options are what every connection will be opened with.
+    env = {**production_env, "DATABASE_URL": "postgres://tracker@127.0.0.1:5432/tracker"}
+    options = _database_options(env)
+    assert options["connect_timeout"] == 5
+    assert options["options"] == "-c statement_timeout=30000"
+    assert options["tcp_user_timeout"] == 10000  # DATABASE_NETWORK_TIMEOUT's default, 10 s
+    assert options["keepalives"] == 1
+
+    options = _database_options({**env, "DATABASE_NETWORK_TIMEOUT": "4"})
+    assert options["tcp_user_timeout"] == 4000
+    assert options["keepalives_idle"] + options["keepalives_count"] == 4
+
+    options = _database_options({**env, "DATABASE_NETWORK_TIMEOUT": "0"})
+    assert "tcp_user_timeout" not in options and "keepalives" not in options
+    assert options["connect_timeout"] == 5
+
+    # What DATABASE_URL says wins.
+    url = env["DATABASE_URL"] + "?tcp_user_timeout=2500&keepalives_idle=1"
+    options = _database_options({**env, "DATABASE_URL": url})
+    assert options["tcp_user_timeout"] == 2500
+    assert options["keepalives_idle"] == 1

@@ -101,20 +101,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
-def postgresql_timeouts(connect_seconds: float, statement_seconds: float) -> dict:
-    """libpq options that bound every wait for PostgreSQL: connecting (0: wait forever) and
-    each statement (0: no limit). A database that cannot be reached then fails a request
-    within seconds, with a 503, instead of holding a web thread for as long as it is away."""
+def postgresql_timeouts(
+    connect_seconds: float, statement_seconds: float, network_seconds: float = 0
+) -> dict:
+    """libpq options that bound every wait for PostgreSQL: connecting (0: wait forever), each
+    statement (0: no limit) and a network that stops answering (0: the kernel's minutes). A
+    database that cannot be reached then fails a request within seconds, with a 503, instead
+    of holding a web thread for as long as it is away.
+
+    The statement limit is the server's: it cannot help when packets are dropped, since the
+    server never hears. On an open connection the client itself gives up then: when what it
+    sent is not acknowledged (`tcp_user_timeout`), or when, waiting for an answer, its
+    keepalive probes are not (`keepalives_*`). Neither touches a slow statement on a live
+    network (the server's kernel acknowledges both), so a long migration is not cut short."""
     options: dict = {}
     if connect_seconds > 0:
         options["connect_timeout"] = max(1, round(connect_seconds))
     if statement_seconds > 0:
         options["options"] = f"-c statement_timeout={round(statement_seconds * 1000)}"
+    if network_seconds > 0:
+        # Probes from half the limit on, every second, so that the connection is given up
+        # about `network_seconds` after the last sign of life (Linux ends it by the user
+        # timeout once a probe is out; elsewhere, by the count).
+        idle = max(1, int(network_seconds / 2))
+        options |= {
+            "tcp_user_timeout": max(1000, round(network_seconds * 1000)),
+            "keepalives": 1,
+            "keepalives_idle": idle,
+            "keepalives_interval": 1,
+            "keepalives_count": max(1, round(network_seconds) - idle),
+        }
     return options
 
 
 DATABASE_CONNECT_TIMEOUT = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))
+DATABASE_NETWORK_TIMEOUT = float(os.environ.get("DATABASE_NETWORK_TIMEOUT", "10"))
 # `manage.py migrate` (and the benchmark generator) may rewrite big tables: their statements
 # run under this limit instead (0: none).
 DATABASE_MIGRATE_STATEMENT_TIMEOUT = float(
@@ -135,7 +157,9 @@ def postgresql_prepared(threshold: int) -> dict:
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {
-        **postgresql_timeouts(DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT),
+        **postgresql_timeouts(
+            DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT, DATABASE_NETWORK_TIMEOUT
+        ),
         **postgresql_prepared(DATABASE_PREPARE_THRESHOLD),
         **DATABASES["default"].get("OPTIONS", {}),  # what DATABASE_URL says wins
     }

@@ -1,6 +1,8 @@
-"""Every wait for PostgreSQL is bounded: connecting (DATABASE_CONNECT_TIMEOUT) and each
-statement (DATABASE_STATEMENT_TIMEOUT); a statement cancelled by it is a 503. `migrate` and
-the benchmark generator run without the statement limit."""
+"""Every wait for PostgreSQL is bounded: connecting (DATABASE_CONNECT_TIMEOUT), each
+statement (DATABASE_STATEMENT_TIMEOUT) and a network that stops answering
+(DATABASE_NETWORK_TIMEOUT); a statement cancelled by it is a 503. `migrate` and the benchmark
+generator run without the statement limit. (Dropped packets themselves: the slow
+tests/ops/test_database_fault.py.)"""
 
 from __future__ import annotations
 
@@ -35,6 +37,27 @@ def test_the_timeouts_become_libpq_options():
         "options": "-c statement_timeout=250",
     }
     assert postgresql_timeouts(0, 0) == {}  # 0: no limit
+    assert postgresql_timeouts(0, 0, 0) == {}
+
+
+def test_the_network_timeout_becomes_tcp_options():
+    # Unacknowledged data is given up after the limit; so is a silent peer, by keepalive
+    # probes from half the limit on, one a second, until the limit.
+    assert postgresql_timeouts(5, 30, 10) == {
+        "connect_timeout": 5,
+        "options": "-c statement_timeout=30000",
+        "tcp_user_timeout": 10000,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 1,
+        "keepalives_count": 5,
+    }
+    three = postgresql_timeouts(0, 0, 3)
+    assert three["tcp_user_timeout"] == 3000
+    assert three["keepalives_idle"] + three["keepalives_count"] * 1 == 3
+    tiny = postgresql_timeouts(0, 0, 0.2)  # libpq counts in whole seconds: at least one
+    assert tiny["tcp_user_timeout"] == 1000
+    assert tiny["keepalives_idle"] == tiny["keepalives_count"] == 1
 
 
 def wrapper_with(**changes) -> object:
@@ -49,6 +72,15 @@ def test_connections_are_opened_with_the_default_timeouts(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "30s"
+    # What libpq opened the connection with (DATABASE_NETWORK_TIMEOUT's default, 10 s).
+    opened = {
+        option.keyword.decode(): (option.val or b"").decode()
+        for option in connection.connection.pgconn.info
+    }
+    assert opened["tcp_user_timeout"] == "10000"
+    assert opened["keepalives"] == "1"
+    assert (opened["keepalives_idle"], opened["keepalives_interval"]) == ("5", "1")
+    assert opened["keepalives_count"] == "5"
 
 
 @on_postgresql

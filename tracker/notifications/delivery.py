@@ -131,9 +131,14 @@ def _write_when_back(
                 results[attempt.delivery.pk] = record_attempt(attempt, after)
                 unwritten.pop(0)
             return
-        except DATABASE_ERRORS:
+        except DATABASE_ERRORS as exc:
             if number == len(waits) - 1 or connection.in_atomic_block:
                 raise
+            logger.warning(
+                "Writing a batch's outcomes failed (%s); trying again in %g s",
+                str(exc).strip(),
+                waits[number + 1],
+            )
             try:
                 connection.close()  # the next statement opens a new connection
             except Exception:
