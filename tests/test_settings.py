@@ -96,3 +96,14 @@ def test_postgresql_waits_are_bounded_by_the_settings(production_env):
     options = _database_options({**env, "DATABASE_URL": url})
     assert options["tcp_user_timeout"] == 2500
     assert options["keepalives_idle"] == 1
+
+
+def test_postgresql_prepares_repeated_statements_unless_told_not_to(production_env):
+    env = {**production_env, "DATABASE_URL": "postgres://tracker@127.0.0.1:5432/tracker"}
+    options = _database_options(env)
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+
+    options = _database_options({**env, "DATABASE_PREPARE_THRESHOLD": "0"})
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+    assert options["connect_timeout"] == 5

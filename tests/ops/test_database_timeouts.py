@@ -84,6 +84,17 @@ def test_connections_are_opened_with_the_default_timeouts(db):
 
 
 @on_postgresql
+def test_a_statement_run_again_and_again_is_prepared_once_on_its_connection(db):
+    law = make_law()
+    for _ in range(6):
+        assert DraftLaw.objects.filter(pk=law.pk).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "tracker_draftlaw"' in statement for statement in prepared)
+
+
+@on_postgresql
 def test_a_statement_over_the_timeout_fails_fast(db):
     short = wrapper_with(OPTIONS={**connection.settings_dict["OPTIONS"], "options": ""})
     short.settings_dict["OPTIONS"].update(postgresql_timeouts(5, 0.2))
