@@ -1,4 +1,4 @@
-"""Statements compiled once, for the queries a write runs every time with new values only.
+"""Statements compiled once, for queries run on every request with new values only.
 
 Compiling a query to SQL costs Django more than PostgreSQL takes to run a small one by its
 index. `Prepared(build)` compiles the queryset `build` returns once per database, with a
@@ -8,7 +8,8 @@ put where the marks were:
     STEPS = Prepared(lambda record: StatusChange.objects.filter(record_id=record))
     STEPS.instances(record=law.pk)  # model instances, as the queryset would give them
 
-A mark is a number no table holds; compiling fails loudly if a mark does not reach the SQL
+A list value (`pk__in=ids`) is compiled for its length, so a page of 25 and a page of 50 are
+two statements, each compiled once. A mark is a number no table holds; compiling fails loudly if a mark does not reach the SQL
 as a parameter (a value Django would write into the SQL itself), so a statement never runs
 with a stale value.
 """
