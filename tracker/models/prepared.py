@@ -9,7 +9,9 @@ put where the marks were:
     STEPS.instances(record=law.pk)  # model instances, as the queryset would give them
 
 A list value (`pk__in=ids`) is compiled for its length, so a page of 25 and a page of 50 are
-two statements, each compiled once. A mark is a number no table holds; compiling fails loudly if a mark does not reach the SQL
+two statements, each compiled once.
+
+A mark is a number no table holds; compiling fails loudly if a mark does not reach the SQL
 as a parameter (a value Django would write into the SQL itself), so a statement never runs
 with a stale value.
 """
