@@ -56,7 +56,7 @@ from tracker.models import (
     Visibility,
 )
 from tracker.models.expressions import JSONRows
-from tracker.models.prepared import MARK, Prepared
+from tracker.models.prepared import Prepared
 
 R = TypeVar("R", bound=TrackedRecord)
 
@@ -504,10 +504,8 @@ def _api_law(viewer: Viewer, pk: int) -> DraftLaw | None:
     """A law's detail read with one statement compiled once per viewer: what the law's
     collections and related records (`api_laws`) cost to compile is paid once, not on
     every request."""
-    sql, params, at = _law_detail_statement(viewer, connection.alias)
-    params = list(params)
-    params[at] = pk
-    laws = list(DraftLaw.objects.raw(sql, params).prefetch_related(_visible_partner_codes(viewer)))
+    found = _law_detail(viewer).instances(pk=pk).prefetch_related(_visible_partner_codes(viewer))
+    laws = list(found)
     if not laws:
         return None
     law = laws[0]
@@ -519,10 +517,8 @@ def _api_law(viewer: Viewer, pk: int) -> DraftLaw | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _law_detail_statement(viewer: Viewer, alias: str) -> tuple[str, tuple, int]:
-    queryset = api_laws(viewer, detail=True).filter(pk=MARK).order_by()
-    sql, params = queryset.query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params), list(params).index(MARK)
+def _law_detail(viewer: Viewer) -> Prepared:
+    return Prepared(lambda pk: api_laws(viewer, detail=True).filter(pk=pk).order_by())
 
 
 def linked_to_visible_partners(

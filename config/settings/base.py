@@ -275,13 +275,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": DEADLINES_ALERTS_SECONDS,
         "options": {"expires": DEADLINES_ALERTS_SECONDS},
     },
-    # Digest mails go out once a period is over; a run each quarter hour sends them soon
-    # after midnight (each period once, whatever the interval).
+    # Staff writes' Idempotency-Keys past their window, whoever used them.
     "idempotency-keys": {
         "task": "idempotency.forget",
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
     },
+    # Digest mails go out once a period is over; a run each quarter hour sends them soon
+    # after midnight (each period once, whatever the interval).
     "email-digests": {
         "task": "notifications.digests",
         "schedule": 900.0,

@@ -53,16 +53,14 @@ class Prepared(Generic[M]):
         if statement is None:
             marks: dict[str, Any] = {}
             by_mark: dict[Any, tuple[str, int | None]] = {}
-            next_mark = MARK
+            taken = iter(range(MARK, 0, -1))
             for name, length in zip(self._names, shape, strict=True):
-                items = range(length) if length is not None else [None]
-                for item in items:
+                items = [None] if length is None else list(range(length))
+                numbers = [next(taken) for _ in items]
+                for mark, item in zip(numbers, items, strict=True):
                     # A text column's filter turns the mark into its digits.
-                    by_mark[next_mark] = by_mark[str(next_mark)] = (name, item)
-                    next_mark -= 1
-                firsts = [mark for mark, (n, _) in by_mark.items() if n == name]
-                numbers = [mark for mark in firsts if isinstance(mark, int)]
-                marks[name] = numbers if length is not None else numbers[0]
+                    by_mark[mark] = by_mark[str(mark)] = (name, item)
+                marks[name] = numbers[0] if length is None else numbers
             queryset = self._build(**marks)
             sql, params = queryset.query.get_compiler(using=alias).as_sql()
             places = tuple((i, *by_mark[p]) for i, p in enumerate(params) if p in by_mark)
